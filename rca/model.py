@@ -222,6 +222,9 @@ class Transaction:
     first_error: Event | None = None
     symptoms: list[Event] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
+    ambiguous_order: list[Event] = field(default_factory=list)
+    """Errors on other nodes that may have come before `first_error`: their
+    distance from it is within the clock-offset uncertainty of the two nodes."""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,325 @@
+"""Command-line interface: parse arguments and dispatch; the work lives elsewhere.
+
+Exit codes, for every command:
+    0  the input was analysed
+    1  usage error, invalid settings, or input that could not be read
+    2  nothing found: no install run (investigate) or no log line (diagnose)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from rca import __version__, i18n
+from rca.errors import RcaError, UsageError
+
+if TYPE_CHECKING:
+    from rca.kb import KnowledgeBase
+    from rca.model import Diagnosis
+    from rca.settings import Settings
+
+log = logging.getLogger("rca")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_NOTHING_FOUND = 2
+
+_RELATIVE_TIME = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `rca` command line and return its exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    lang = _early_lang(args_list)
+    _ = i18n.gettext(lang)
+    parser = build_parser(_)
+    args = parser.parse_args(args_list)
+    _configure_logging(args.verbose)
+
+    try:
+        lang = i18n.resolve_lang(getattr(args, "lang", None))
+        handler: Callable[[argparse.Namespace, str], int] = args.handler
+        return handler(args, lang)
+    except RcaError as error:
+        print(_("rca: error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(_("rca: interrupted"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`rca ... | head`); nothing to report.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def build_parser(_: Callable[[str], str]) -> argparse.ArgumentParser:
+    """Build the argument parser with help texts in the chosen language."""
+    parser = argparse.ArgumentParser(
+        prog="rca",
+        description=_("Find the root cause of failed install runs in logs from many nodes."),
+    )
+    parser.add_argument("--version", action="version", version=f"rca {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help=_("log more detail to standard error (repeat for debug)"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_investigate(commands, _)
+    _add_diagnose(commands, _)
+    _add_kb(commands, _)
+    return parser
+
+
+def _add_common(command: argparse.ArgumentParser, _: Callable[[str], str]) -> None:
+    command.add_argument("--lang", help=_("report language: zh-CN or en (default: from the "
+                                          "locale, RCA_LANG, LC_ALL, LANG)"))
+    command.add_argument("--config", metavar="FILE",
+                         help=_("settings file in TOML (default: RCA_CONFIG, if set)"))
+    command.add_argument("--kb", action="append", default=[], metavar="PATH",
+                         help=_("knowledge-base file or folder to use instead of the "
+                                "shipped one (repeatable)"))
+    command.add_argument("-q", "--quiet", action="store_true",
+                         help=_("print no progress on standard error"))
+
+
+def _add_investigate(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                     _: Callable[[str], str]) -> None:
+    command = commands.add_parser(
+        "investigate",
+        help=_("investigate an incident: every failed run, its first error and root cause"),
+        description=_("Read an incident folder (one sub-folder per node), log files, or an "
+                      "Elasticsearch index, and report every failed install run."),
+    )
+    command.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help=_("incident folder, log file, or es://HOST:PORT/INDEX-PATTERN"))
+    command.add_argument("--txn", metavar="ID", help=_("investigate only this transaction id"))
+    command.add_argument("--since", metavar="TIME",
+                         help=_("ignore events before TIME: ISO-8601 (2026-12-03T01:00:00Z) "
+                                "or an age such as 90m, 12h, 7d"))
+    command.add_argument("--until", metavar="TIME", help=_("ignore events after TIME"))
+    command.add_argument("--format", choices=["md", "html", "json"], default="md",
+                         help=_("report format (default: md)"))
+    command.add_argument("-o", "--output", metavar="FILE",
+                         help=_("write the report to FILE instead of standard output"))
+    command.add_argument("--margin", type=float, metavar="SECONDS",
+                         help=_("seconds added on both sides of a run's window when joining "
+                                "audit and journald events (default: 30)"))
+    _add_common(command, _)
+    command.set_defaults(handler=run_investigate)
+
+
+def _add_diagnose(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                  _: Callable[[str], str]) -> None:
+    command = commands.add_parser(
+        "diagnose",
+        help=_("diagnose saved error output, one excerpt per file"),
+        description=_("Treat each file as one error excerpt and name its root cause. "
+                      "'-' reads standard input."),
+    )
+    command.add_argument("paths", nargs="+", metavar="PATH", help=_("file, or - for stdin"))
+    command.add_argument("--json", action="store_true",
+                         help=_("print one JSON object per file, in argument order"))
+    command.add_argument("--no-rules", action="store_true",
+                         help=_("skip the knowledge-base rules and use only the classifier"))
+    command.add_argument("--no-classifier", action="store_true",
+                         help=_("use only the knowledge-base rules"))
+    _add_common(command, _)
+    command.set_defaults(handler=run_diagnose)
+
+
+def _add_kb(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+            _: Callable[[str], str]) -> None:
+    kb_command = commands.add_parser("kb", help=_("check, test and evaluate the knowledge base"))
+    actions = kb_command.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
+
+    check = actions.add_parser("check", help=_("list every problem in the rule files"))
+    _add_common(check, _)
+    check.set_defaults(handler=run_kb, kb_action="check")
+
+    test = actions.add_parser("test", help=_("run every example line of every rule as a test"))
+    _add_common(test, _)
+    test.set_defaults(handler=run_kb, kb_action="test")
+
+    evaluate = actions.add_parser("eval", help=_("score a folder of labelled excerpts "
+                                                 "(INDEX.tsv with file and expected_cause)"))
+    evaluate.add_argument("folder", metavar="DIR")
+    evaluate.add_argument("--no-rules", action="store_true",
+                          help=_("skip the knowledge-base rules and use only the classifier"))
+    _add_common(evaluate, _)
+    evaluate.set_defaults(handler=run_kb, kb_action="eval")
+
+    explain = actions.add_parser("explain", help=_("show which rules matched a file and why"))
+    explain.add_argument("path", metavar="FILE")
+    _add_common(explain, _)
+    explain.set_defaults(handler=run_kb, kb_action="explain")
+
+    unknowns = actions.add_parser(
+        "unknowns", help=_("group unexplained first errors by template and suggest rules"))
+    unknowns.add_argument("paths", nargs="+", metavar="PATH")
+    _add_common(unknowns, _)
+    unknowns.set_defaults(handler=run_kb, kb_action="unknowns")
+
+
+# Command handlers. Each one turns arguments into a call of the owning module.
+
+def run_investigate(args: argparse.Namespace, lang: str) -> int:
+    from rca.pipeline import Query, investigate
+    from rca.report.render import render
+
+    settings = _settings(args)
+    if args.margin is not None:
+        if args.margin < 0:
+            raise UsageError(i18n.gettext(lang)("--margin must be zero or more seconds"))
+        settings.margin = args.margin
+    query = Query(since=parse_time(args.since, "--since"),
+                  until=parse_time(args.until, "--until"),
+                  transaction=args.txn)
+    kb = _knowledge_base(args)
+
+    result = investigate(args.sources, settings, kb, query)
+    report = render(result, kb, format=args.format, lang=lang)
+    _write_output(report, args.output)
+    return EXIT_OK if result.transactions else EXIT_NOTHING_FOUND
+
+
+def run_diagnose(args: argparse.Namespace, lang: str) -> int:
+    from rca.diagnose import diagnose_excerpt
+    from rca.report.render import format_diagnosis_line
+    from rca.excerpt import read_excerpt
+
+    if args.no_rules and args.no_classifier:
+        raise UsageError(i18n.gettext(lang)(
+            "--no-rules and --no-classifier together leave nothing to decide with; "
+            "drop one of them"))
+    kb = _knowledge_base(args)
+    any_lines = False
+    for path in args.paths:
+        events = read_excerpt(path)
+        any_lines = any_lines or bool(events)
+        diagnosis = diagnose_excerpt(events, kb, rules=not args.no_rules,
+                                     classifier=not args.no_classifier)
+        if args.json:
+            print(json.dumps(_diagnosis_json(path, diagnosis), ensure_ascii=False), flush=True)
+        else:
+            print(format_diagnosis_line(path, diagnosis, kb, lang), flush=True)
+    return EXIT_OK if any_lines else EXIT_NOTHING_FOUND
+
+
+def run_kb(args: argparse.Namespace, lang: str) -> int:
+    from rca import kbcli
+
+    kb_paths = [Path(path) for path in args.kb] or None
+    out = sys.stdout
+    if args.kb_action == "check":
+        return kbcli.check(kb_paths, out, lang)
+    if args.kb_action == "test":
+        return kbcli.test(kb_paths, out, lang)
+    if args.kb_action == "eval":
+        return kbcli.evaluate(kb_paths, Path(args.folder), out, lang, rules=not args.no_rules)
+    if args.kb_action == "explain":
+        return kbcli.explain(kb_paths, Path(args.path), out, lang)
+    return kbcli.unknowns(kb_paths, [Path(path) for path in args.paths], out, lang)
+
+
+# Helpers shared by the handlers.
+
+def _diagnosis_json(path: str, diagnosis: Diagnosis) -> dict[str, object]:
+    first = diagnosis.evidence[0] if diagnosis.evidence else None
+    return {
+        "path": path,
+        "cause": diagnosis.cause,
+        "confidence": round(diagnosis.confidence, 3),
+        "decided_by": diagnosis.decided_by,
+        "evidence": str(first.origin) if first else None,
+        "values": diagnosis.values,
+    }
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from rca.settings import load_settings
+
+    settings = load_settings(args.config)
+    if args.kb:
+        settings.knowledge_base = list(args.kb)
+    return settings
+
+
+def _knowledge_base(args: argparse.Namespace) -> KnowledgeBase:
+    from rca.kb import load_knowledge_base
+
+    paths = [Path(path) for path in args.kb] if args.kb else None
+    return load_knowledge_base(paths)
+
+
+def parse_time(text: str | None, option: str, now: float | None = None) -> float | None:
+    """Parse an ISO-8601 time or an age (``90m``, ``7d``) into POSIX seconds.
+
+    A time without a zone is taken as UTC.
+    """
+    if text is None:
+        return None
+    match = _RELATIVE_TIME.match(text.strip())
+    if match:
+        reference = dt.datetime.now(dt.UTC).timestamp() if now is None else now
+        return reference - float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise UsageError(f"{option} {text!r} is not a time; use ISO-8601 such as "
+                         "2026-12-03T01:00:00Z or an age such as 90m, 12h, 7d") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
+def _write_output(text: str, output: str | None, stream: TextIO | None = None) -> None:
+    """Write to `output` atomically (temporary file, then rename), or to stdout."""
+    if output is None:
+        (stream or sys.stdout).write(text if text.endswith("\n") else text + "\n")
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory,
+                                         prefix=f".{target.name}.", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _early_lang(argv: list[str]) -> str:
+    """Pick the help-text language before argparse runs; fall back to the locale."""
+    for index, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            try:
+                return i18n.resolve_lang(value)
+            except RcaError:
+                break
+    return i18n.resolve_lang(None)
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 \
+        else logging.DEBUG
+    logging.basicConfig(level=level, format="rca: %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)

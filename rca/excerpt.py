@@ -1,0 +1,35 @@
+"""Read one saved error output (a file or standard input) as events for `rca diagnose`.
+
+An excerpt is whatever a user pasted or saved: `go install` output, an apt run,
+a few audit records, `journalctl` or `systemctl status` output. Its format is
+detected like a file's in an incident folder, so audit records are decoded into
+their fields; lines of no known format become tool-output events.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rca.errors import SourceError
+from rca.model import Event
+
+STDIN_NAME = "-"
+
+
+def read_excerpt(path: str) -> list[Event]:
+    """Parse the excerpt at `path` (``-`` for standard input) into events."""
+    from rca.sources.files import read_bytes, read_file
+
+    if path == STDIN_NAME:
+        events, _stats = read_bytes(sys.stdin.buffer.read(), name="<stdin>")
+        return events
+
+    file_path = Path(path)
+    if not file_path.is_file():
+        raise SourceError(f"{path}: no such file. Give a saved error output, or - to read "
+                          "standard input.")
+    events, stats = read_file(file_path)
+    if stats.skipped:
+        raise SourceError(f"{path}: not read: {stats.skipped}")
+    return events

@@ -1,0 +1,185 @@
+"""Estimate each node's clock offset from events whose order is known.
+
+Node clocks drift. When a run spans two nodes, some pairs of events must have
+happened in a known order whatever the clocks said: a dispatch on node A
+(``step=dispatch target=B``) precedes the first record of the same run on B, and
+B's last record of the run precedes A's ``step=collect source=B`` record.
+
+With ``offset(X)`` the amount node X's clock runs ahead, each ordered pair
+``a`` before ``b`` gives ``offset(B) - offset(A) <= t_b - t_a``, and each pair in
+the other direction gives a lower bound. Intersecting the bounds of all runs
+gives an interval for the offset difference of each node pair; its midpoint is
+the estimate and its half-width the uncertainty. Offsets are then propagated
+from a reference node (offset 0) along the pairs, adding uncertainties. A pair
+whose bounds contradict each other (a clock stepped in the middle of the
+incident) is reported and estimated from the narrowest consistent bounds only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rca.model import Event
+
+log = logging.getLogger(__name__)
+
+DISPATCH_STEP = "dispatch"
+COLLECT_STEP = "collect"
+
+
+@dataclass(slots=True)
+class PairBounds:
+    """Bounds on ``offset(second) - offset(first)`` in seconds, from `count` constraints."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    count: int = 0
+    conflicts: int = 0
+
+    def add(self, low: float, high: float) -> None:
+        self.count += 1
+        new_low, new_high = max(self.low, low), min(self.high, high)
+        if new_low > new_high:
+            # Contradicting evidence: keep the interval seen so far.
+            self.conflicts += 1
+            return
+        self.low, self.high = new_low, new_high
+
+
+@dataclass(slots=True)
+class ClockEstimate:
+    """Estimated clock offset of one node against the reference node, in seconds."""
+
+    offset: float
+    uncertainty: float
+    reference: str
+    constraints: int = 0
+    configured: bool = False
+
+
+@dataclass(slots=True)
+class SkewReport:
+    """All estimates plus the warnings worth showing in a report."""
+
+    estimates: dict[str, ClockEstimate] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def offsets(self) -> dict[str, float]:
+        return {node: estimate.offset for node, estimate in self.estimates.items()}
+
+
+def collect_bounds(events: Iterable[Event]) -> dict[tuple[str, str], PairBounds]:
+    """Derive offset-difference bounds for node pairs from ordered cross-node events."""
+    by_txn: dict[str, list[Event]] = defaultdict(list)
+    bounds: dict[tuple[str, str], PairBounds] = defaultdict(PairBounds)
+
+    for event in events:
+        if event.timestamp is None or not event.node:
+            continue
+        if event.transaction_id:
+            by_txn[event.transaction_id].append(event)
+
+    for txn_events in by_txn.values():
+        _add_dispatch_bounds(txn_events, bounds)
+    return dict(bounds)
+
+
+def _add_dispatch_bounds(txn_events: list[Event],
+                         bounds: dict[tuple[str, str], PairBounds]) -> None:
+    per_node: dict[str, list[float]] = defaultdict(list)
+    for event in txn_events:
+        if event.timestamp is not None:
+            per_node[event.node].append(event.timestamp)
+
+    for event in txn_events:
+        step = event.fields.get("step")
+        moment = event.timestamp
+        if moment is None or step not in (DISPATCH_STEP, COLLECT_STEP):
+            continue
+        if step == DISPATCH_STEP:
+            target = str(event.fields.get("target", ""))
+            if target in per_node and target != event.node:
+                # dispatch on A before B's first record: off(B) - off(A) <= t_b - t_a
+                _bound(bounds, event.node, target, -math.inf, min(per_node[target]) - moment)
+        else:
+            source = str(event.fields.get("source", ""))
+            if source in per_node and source != event.node:
+                # B's last record before the collect on A: off(B) - off(A) >= t_b - t_a
+                _bound(bounds, event.node, source, max(per_node[source]) - moment, math.inf)
+
+
+def _bound(bounds: dict[tuple[str, str], PairBounds], first: str, second: str,
+           low: float, high: float) -> None:
+    """Record ``low <= off(second) - off(first) <= high`` under a canonical pair order."""
+    if first <= second:
+        bounds[(first, second)].add(low, high)
+    else:
+        bounds[(second, first)].add(-high, -low)
+
+
+def estimate_offsets(bounds: Mapping[tuple[str, str], PairBounds],
+                     configured: Mapping[str, float] | None = None) -> SkewReport:
+    """Turn pair bounds into per-node offsets; configured offsets win and anchor the rest."""
+    report = SkewReport()
+    configured = dict(configured or {})
+    graph: dict[str, list[tuple[str, float, float, int]]] = defaultdict(list)
+
+    for (first, second), pair in sorted(bounds.items()):
+        if pair.conflicts:
+            report.warnings.append(
+                f"clock of {second} against {first}: {pair.conflicts} of {pair.count} "
+                "ordering constraints contradict the others; a clock may have stepped")
+        estimate, uncertainty = _interval_estimate(pair)
+        if estimate is None:
+            continue
+        graph[first].append((second, estimate, uncertainty, pair.count))
+        graph[second].append((first, -estimate, uncertainty, pair.count))
+
+    for node, offset in configured.items():
+        report.estimates[node] = ClockEstimate(offset, 0.0, node, configured=True)
+
+    # Propagate from every configured node, then from the first remaining node of
+    # each connected group, which becomes that group's reference.
+    roots = list(configured) + sorted(graph)
+    for root in roots:
+        if root not in report.estimates:
+            report.estimates[root] = ClockEstimate(0.0, 0.0, root)
+        _propagate(root, graph, report.estimates)
+    return report
+
+
+def _interval_estimate(pair: PairBounds) -> tuple[float | None, float]:
+    """Midpoint and half-width of a bounded interval; one-sided bounds give no estimate
+    unless the clock must be corrected to satisfy them."""
+    if math.isfinite(pair.low) and math.isfinite(pair.high):
+        return (pair.low + pair.high) / 2, (pair.high - pair.low) / 2
+    if math.isfinite(pair.high) and pair.high < 0:
+        return pair.high, math.inf
+    if math.isfinite(pair.low) and pair.low > 0:
+        return pair.low, math.inf
+    if math.isfinite(pair.low) or math.isfinite(pair.high):
+        return 0.0, math.inf
+    return None, math.inf
+
+
+def _propagate(root: str, graph: Mapping[str, list[tuple[str, float, float, int]]],
+               estimates: dict[str, ClockEstimate]) -> None:
+    reference = estimates[root].reference
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        base = estimates[node]
+        for neighbour, difference, uncertainty, count in graph.get(node, []):
+            if neighbour in estimates:
+                continue
+            estimates[neighbour] = ClockEstimate(
+                offset=base.offset + difference,
+                uncertainty=base.uncertainty + uncertainty,
+                reference=reference,
+                constraints=count,
+            )
+            queue.append(neighbour)
