@@ -124,6 +124,11 @@ def validate(settings: Settings) -> None:
     _zone(settings.timezone)
     for zone in settings.node_timezones.values():
         _zone(zone)
+    for node, offset in settings.clock_offsets.items():
+        if isinstance(offset, bool) or not isinstance(offset, int | float):
+            raise ConfigError(f"clock_offsets.{node} must be a number of seconds, "
+                              f"not {offset!r}")
+        settings.clock_offsets[node] = float(offset)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
