@@ -95,21 +95,30 @@ def _add_dispatch_bounds(txn_events: list[Event],
         if event.timestamp is not None:
             per_node[event.node].append(event.timestamp)
 
+    # Only the earliest dispatch and the latest collect record of each node pair
+    # give sound bounds: a later "dispatch" line ("worker accepted the job") may
+    # well be logged after the worker's first record.
+    first_dispatch: dict[tuple[str, str], float] = {}
+    last_collect: dict[tuple[str, str], float] = {}
     for event in txn_events:
         step = event.fields.get("step")
+        peer = str(event.fields.get("target") or event.fields.get("source")
+                   or event.fields.get("worker") or "")
         moment = event.timestamp
-        if moment is None or step not in (DISPATCH_STEP, COLLECT_STEP):
+        if moment is None or peer == event.node or peer not in per_node:
             continue
+        pair = (event.node, peer)
         if step == DISPATCH_STEP:
-            target = str(event.fields.get("target", ""))
-            if target in per_node and target != event.node:
-                # dispatch on A before B's first record: off(B) - off(A) <= t_b - t_a
-                _bound(bounds, event.node, target, -math.inf, min(per_node[target]) - moment)
-        else:
-            source = str(event.fields.get("source", ""))
-            if source in per_node and source != event.node:
-                # B's last record before the collect on A: off(B) - off(A) >= t_b - t_a
-                _bound(bounds, event.node, source, max(per_node[source]) - moment, math.inf)
+            first_dispatch[pair] = min(moment, first_dispatch.get(pair, moment))
+        elif step == COLLECT_STEP:
+            last_collect[pair] = max(moment, last_collect.get(pair, moment))
+
+    for (node, peer), moment in first_dispatch.items():
+        # dispatch on A before B's first record: off(B) - off(A) <= t_b - t_a
+        _bound(bounds, node, peer, -math.inf, min(per_node[peer]) - moment)
+    for (node, peer), moment in last_collect.items():
+        # B's last record before the collect on A: off(B) - off(A) >= t_b - t_a
+        _bound(bounds, node, peer, max(per_node[peer]) - moment, math.inf)
 
 
 def _bound(bounds: dict[tuple[str, str], PairBounds], first: str, second: str,
@@ -153,16 +162,18 @@ def estimate_offsets(bounds: Mapping[tuple[str, str], PairBounds],
 
 
 def _interval_estimate(pair: PairBounds) -> tuple[float | None, float]:
-    """Midpoint and half-width of a bounded interval; one-sided bounds give no estimate
-    unless the clock must be corrected to satisfy them."""
+    """Return the midpoint and half-width of a bounded interval.
+
+    A one-sided bound gives an estimate only when the clocks violate it; the
+    estimate is then the smallest correction and its uncertainty is unbounded.
+    """
     if math.isfinite(pair.low) and math.isfinite(pair.high):
         return (pair.low + pair.high) / 2, (pair.high - pair.low) / 2
     if math.isfinite(pair.high) and pair.high < 0:
         return pair.high, math.inf
     if math.isfinite(pair.low) and pair.low > 0:
         return pair.low, math.inf
-    if math.isfinite(pair.low) or math.isfinite(pair.high):
-        return 0.0, math.inf
+    # A one-sided bound that the clocks already satisfy tells nothing to correct.
     return None, math.inf
 
 

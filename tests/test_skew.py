@@ -79,3 +79,15 @@ def test_one_sided_bound_corrects_impossible_order():
 
     assert report.estimates["worker"].offset == pytest.approx(-3.0)
     assert math.isinf(report.estimates["worker"].uncertainty)
+
+
+def test_satisfied_one_sided_bound_gives_no_estimate():
+    events = [
+        make_event("dispatch", clock="02:00:00", node="ctl", txn="r", step="dispatch",
+                   worker="worker"),
+        make_event("install", clock="02:00:01", node="worker", txn="r"),
+    ]
+
+    report = estimate_offsets(collect_bounds(events))
+
+    assert report.estimates == {}
