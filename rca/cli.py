@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from rca import __version__, i18n
 from rca.errors import RcaError, UsageError
+from rca.i18n import N_
 
 if TYPE_CHECKING:
     from rca.kb import KnowledgeBase
@@ -52,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace, str], int] = args.handler
         return handler(args, lang)
     except RcaError as error:
-        print(_("rca: error: {message}").format(message=error), file=sys.stderr)
+        print(_("rca: error: %(message)s") % {"message": error.localized(_)},
+              file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(_("rca: interrupted"), file=sys.stderr)
@@ -176,10 +178,11 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
     from rca.pipeline import Query, investigate
     from rca.report.render import render
 
+    _ = i18n.gettext(lang)
     settings = _settings(args)
     if args.margin is not None:
         if args.margin < 0:
-            raise UsageError(i18n.gettext(lang)("--margin must be zero or more seconds"))
+            raise UsageError(_("--margin must be zero or more seconds"))
         settings.margin = args.margin
     query = Query(since=parse_time(args.since, "--since"),
                   until=parse_time(args.until, "--until"),
@@ -194,11 +197,12 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
 
 def run_diagnose(args: argparse.Namespace, lang: str) -> int:
     from rca.diagnose import diagnose_excerpt
-    from rca.report.render import format_diagnosis_line
     from rca.excerpt import read_excerpt
+    from rca.report.render import format_diagnosis_line
 
+    _ = i18n.gettext(lang)
     if args.no_rules and args.no_classifier:
-        raise UsageError(i18n.gettext(lang)(
+        raise UsageError(_(
             "--no-rules and --no-classifier together leave nothing to decide with; "
             "drop one of them"))
     kb = _knowledge_base(args)
@@ -275,8 +279,9 @@ def parse_time(text: str | None, option: str, now: float | None = None) -> float
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as error:
-        raise UsageError(f"{option} {text!r} is not a time; use ISO-8601 such as "
-                         "2026-12-03T01:00:00Z or an age such as 90m, 12h, 7d") from error
+        raise UsageError(N_("%(option)s %(value)r is not a time; use ISO-8601 such as "
+                            "2026-12-03T01:00:00Z or an age such as 90m, 12h, 7d"),
+                         option=option, value=text) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.timestamp()
@@ -289,8 +294,10 @@ def _write_output(text: str, output: str | None, stream: TextIO | None = None) -
         return
     target = Path(output)
     directory = target.parent if str(target.parent) else Path(".")
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory,
-                                         prefix=f".{target.name}.", delete=False)
+    # The temporary file outlives the `with` below so it can be renamed into place.
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        "w", encoding="utf-8", dir=directory,
+        prefix=f".{target.name}.", delete=False)
     try:
         with handle:
             handle.write(text)

@@ -1,13 +1,30 @@
 """The analyzer's exceptions: one root, a few subclasses with standard-type mix-ins.
 
 The CLI prints the message of any `RcaError` without a traceback and exits 1.
+A message given with keyword parameters is a template marked with `N_` for the
+catalog (``raise SourceError(N_("%(path)s: not found"), path=p)``), so the CLI
+can print it in the reader's language; ``str(error)`` is always English.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class RcaError(Exception):
     """Root of every error the analyzer raises on purpose."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.template = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def localized(self, translate: Callable[[str], str]) -> str:
+        """The message in the language of `translate`, with parameters filled in."""
+        if not self.params:
+            return translate(self.template) if self.template else str(self)
+        return translate(self.template) % self.params
 
 
 class UsageError(RcaError, ValueError):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from rca.errors import SourceError
+from rca.i18n import N_
 from rca.model import Event
 
 STDIN_NAME = "-"
@@ -27,9 +28,9 @@ def read_excerpt(path: str) -> list[Event]:
 
     file_path = Path(path)
     if not file_path.is_file():
-        raise SourceError(f"{path}: no such file. Give a saved error output, or - to read "
-                          "standard input.")
+        raise SourceError(N_("%(path)s: no such file. Give a saved error output, or - to "
+                             "read standard input."), path=path)
     events, stats = read_file(file_path)
     if stats.skipped:
-        raise SourceError(f"{path}: not read: {stats.skipped}")
+        raise SourceError(N_("%(path)s: not read: %(reason)s"), path=path, reason=stats.skipped)
     return events

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rca.align import align, apply_clock_offsets
 from rca.detect import detect
 from rca.errors import SourceError
+from rca.i18n import N_
 from rca.model import Event, FileStats, Investigation, Transaction
 from rca.settings import Settings
 from rca.skew import collect_bounds, estimate_offsets
@@ -94,8 +95,9 @@ def _read_sources(sources: Sequence[str], settings: Settings,
         else:
             path = Path(source)
             if not path.exists():
-                raise SourceError(f"{source}: no such file or folder. Give an incident "
-                                  "folder, a log file, or es://HOST:PORT/INDEX.")
+                raise SourceError(N_("%(source)s: no such file or folder. Give an incident "
+                                     "folder, a log file, or es://HOST:PORT/INDEX."),
+                                  source=source)
             paths.append(path)
 
     if paths:

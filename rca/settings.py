@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rca.errors import ConfigError
+from rca.i18n import N_
 
 
 @dataclass(slots=True)
@@ -118,16 +119,18 @@ def load_settings(config_path: str | None = None,
 def validate(settings: Settings) -> None:
     """Reject values that cannot work, naming the key."""
     if settings.margin < 0:
-        raise ConfigError(f"margin must be zero or more seconds, not {settings.margin}")
+        raise ConfigError(N_("margin must be zero or more seconds, not %(value)s"),
+                          value=settings.margin)
     if settings.causal_lead < 0:
-        raise ConfigError(f"causal_lead must be zero or more seconds, not {settings.causal_lead}")
+        raise ConfigError(N_("causal_lead must be zero or more seconds, not %(value)s"),
+                          value=settings.causal_lead)
     _zone(settings.timezone)
     for zone in settings.node_timezones.values():
         _zone(zone)
     for node, offset in settings.clock_offsets.items():
         if isinstance(offset, bool) or not isinstance(offset, int | float):
-            raise ConfigError(f"clock_offsets.{node} must be a number of seconds, "
-                              f"not {offset!r}")
+            raise ConfigError(N_("clock_offsets.%(node)s must be a number of seconds, "
+                                 "not %(value)r"), node=node, value=offset)
         settings.clock_offsets[node] = float(offset)
 
 
@@ -136,10 +139,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as error:
-        raise ConfigError(f"settings file not found: {path}. Check the --config or "
-                          "RCA_CONFIG value.") from error
+        raise ConfigError(N_("settings file not found: %(path)s. Check the --config or "
+                             "RCA_CONFIG value."), path=str(path)) from error
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+        raise ConfigError(N_("%(path)s: invalid TOML: %(error)s"), path=str(path),
+                          error=str(error)) from error
 
 
 def _apply_mapping(target: Any, values: Mapping[str, Any], *, source: str,
@@ -148,12 +152,14 @@ def _apply_mapping(target: Any, values: Mapping[str, Any], *, source: str,
     for key, value in values.items():
         name = f"{prefix}{key}"
         if key not in known:
-            raise ConfigError(f"{source}: unknown setting '{name}'. Known settings here: "
-                              f"{', '.join(sorted(known))}.")
+            raise ConfigError(N_("%(source)s: unknown setting '%(name)s'. Known settings "
+                                 "here: %(known)s."), source=source, name=name,
+                              known=", ".join(sorted(known)))
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{source}: '{name}' must be a table ([{name}]).")
+                raise ConfigError(N_("%(source)s: '%(name)s' must be a table ([%(name)s])."),
+                                  source=source, name=name)
             _apply_mapping(current, value, source=source, prefix=f"{name}.")
         else:
             setattr(target, key, _coerce(current, value, name=name, source=source))
@@ -189,8 +195,9 @@ def _coerce(current: Any, value: Any, *, name: str, source: str) -> Any:
             return dict(value)
     except (TypeError, ValueError):
         pass
-    raise ConfigError(f"{source}: '{name}' has an invalid value {value!r}; expected "
-                      f"{type(current).__name__}.")
+    raise ConfigError(N_("%(source)s: '%(name)s' has an invalid value %(value)r; "
+                         "expected %(type)s."), source=source, name=name, value=value,
+                      type=type(current).__name__)
 
 
 def _parse_bool(text: str) -> bool:
@@ -206,5 +213,5 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError(f"unknown time zone '{name}'; use an IANA name such as "
-                          "'UTC' or 'Asia/Shanghai'.") from error
+        raise ConfigError(N_("unknown time zone '%(zone)s'; use an IANA name such as "
+                             "'UTC' or 'Asia/Shanghai'."), zone=name) from error

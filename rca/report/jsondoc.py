@@ -1,0 +1,208 @@
+"""The JSON report: one document that scripts read, so its shape is a contract.
+
+Keys come in a fixed order (insertion order, not sorted), values are plain JSON
+types, times are ISO-8601 UTC strings or null, and log text is kept as it was
+read. Titles, explanations and fix texts are in the report's language; cause ids,
+levels, kinds and ``decided_by`` stay as the analyzer names them.
+
+Document shape::
+
+    {"generated_at", "lang", "sources",
+     "summary": {"runs", "failed", "succeeded", "nodes", "causes": [{"cause", "title", "count"}]},
+     "transactions": [{"id", "status", "nodes", "start", "end", "event_count",
+                       "first_error", "symptoms", "cause", "cause_title", "explanation",
+                       "confidence", "decided_by", "remedy", "fixes": [{"text", "command"}],
+                       "references", "alternatives", "evidence"}],
+     "data_quality": {"files", "formats", "totals", "unassigned_events",
+                      "clock_offsets": {node: {"offset", "uncertainty"}}, "window_margin"},
+     "warnings"}
+
+A successful run has the same keys, with null diagnosis values and empty lists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rca.model import Diagnosis, Event, FileStats, Investigation, Transaction, format_timestamp
+from rca.report.describe import CauseDescriber
+
+JsonObject = dict[str, Any]
+
+FAILED = "failed"
+SUCCEEDED = "succeeded"
+
+
+def render_json(investigation: Investigation, kb: CauseDescriber, lang: str) -> str:
+    """Serialize the investigation as the JSON report, ending with a newline."""
+    document = build_document(investigation, kb, lang)
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
+
+
+def build_document(investigation: Investigation, kb: CauseDescriber, lang: str) -> JsonObject:
+    """Build the JSON report as Python objects, in the documented key order."""
+    transactions = [_transaction(txn, kb, lang) for txn in investigation.transactions]
+    return {
+        "generated_at": format_timestamp(investigation.generated_at),
+        "lang": lang,
+        "sources": list(investigation.sources),
+        "summary": _summary(investigation, transactions),
+        "transactions": transactions,
+        "data_quality": _data_quality(investigation),
+        "warnings": list(investigation.warnings),
+    }
+
+
+def event_document(event: Event) -> JsonObject:
+    """Convert an event to its JSON form, as in ``first_error``, symptoms and evidence."""
+    return {
+        "timestamp": format_timestamp(event.timestamp) or None,
+        "node": event.node,
+        "kind": str(event.kind),
+        "level": event.level.name,
+        "message": event.message,
+        "origin": {"path": event.origin.path, "line": event.origin.line},
+        "transaction_id": event.transaction_id,
+        "fields": {key: event.fields[key] for key in sorted(event.fields)},
+    }
+
+
+def _transaction(txn: Transaction, kb: CauseDescriber, lang: str) -> JsonObject:
+    document: JsonObject = {
+        "id": txn.id,
+        "status": FAILED if txn.failed else SUCCEEDED,
+        "nodes": list(txn.nodes),
+        "start": format_timestamp(txn.start) or None,
+        "end": format_timestamp(txn.end) or None,
+        "event_count": len(txn.events),
+        "first_error": event_document(txn.first_error) if txn.first_error else None,
+        "symptoms": [event_document(event) for event in txn.symptoms],
+    }
+    document.update(_diagnosis(txn.diagnosis if txn.failed else None, kb, lang))
+    return document
+
+
+def _diagnosis(diagnosis: Diagnosis | None, kb: CauseDescriber, lang: str) -> JsonObject:
+    if diagnosis is None:
+        return {
+            "cause": None,
+            "cause_title": None,
+            "explanation": None,
+            "confidence": None,
+            "decided_by": None,
+            "remedy": None,
+            "fixes": [],
+            "references": [],
+            "alternatives": [],
+            "evidence": [],
+        }
+    text = kb.describe(diagnosis, lang)
+    return {
+        "cause": diagnosis.cause,
+        "cause_title": text.title,
+        "explanation": text.explanation,
+        "confidence": _rounded(diagnosis.confidence),
+        "decided_by": diagnosis.decided_by,
+        "remedy": text.remedy,
+        "fixes": [{"text": fix.text, "command": fix.command} for fix in text.fixes],
+        "references": list(text.references),
+        "alternatives": [
+            {"cause": cause, "confidence": _rounded(probability)}
+            for cause, probability in diagnosis.alternatives
+        ],
+        "evidence": [event_document(event) for event in diagnosis.evidence],
+    }
+
+
+def _summary(investigation: Investigation, transactions: list[JsonObject]) -> JsonObject:
+    counts: dict[str, JsonObject] = {}
+    for txn in transactions:
+        if txn["status"] != FAILED or txn["cause"] is None:
+            continue
+        entry = counts.setdefault(
+            txn["cause"], {"cause": txn["cause"], "title": txn["cause_title"], "count": 0}
+        )
+        entry["count"] += 1
+    causes = sorted(counts.values(), key=lambda entry: (-entry["count"], entry["cause"]))
+    failed = sum(1 for txn in transactions if txn["status"] == FAILED)
+    return {
+        "runs": len(transactions),
+        "failed": failed,
+        "succeeded": len(transactions) - failed,
+        "nodes": investigation.nodes,
+        "causes": causes,
+    }
+
+
+def _data_quality(investigation: Investigation) -> JsonObject:
+    formats: dict[str, JsonObject] = {}
+    totals = _line_counts()
+    for stats in investigation.files:
+        if stats.skipped is not None:
+            continue
+        entry = formats.setdefault(
+            stats.format, {"format": stats.format, "files": 0} | _line_counts()
+        )
+        entry["files"] += 1
+        for target in (entry, totals):
+            _add_line_counts(target, stats)
+    return {
+        "files": [_file(stats) for stats in investigation.files],
+        "formats": [formats[name] for name in sorted(formats)],
+        "totals": totals,
+        "unassigned_events": investigation.unassigned_events,
+        "clock_offsets": {
+            node: {"offset": _finite(offset), "uncertainty": _finite(uncertainty)}
+            for node, (offset, uncertainty) in sorted(investigation.clock_offsets.items())
+        },
+        "window_margin": investigation.window_margin,
+    }
+
+
+def _finite(seconds: float) -> float | None:
+    # JSON has no infinity or NaN: an unbounded clock uncertainty is written as null.
+    return seconds if math.isfinite(seconds) else None
+
+
+def _rounded(probability: float) -> float | None:
+    return round(probability, 4) if math.isfinite(probability) else None
+
+
+def _file(stats: FileStats) -> JsonObject:
+    return {
+        "path": stats.path,
+        "node": stats.node,
+        "format": stats.format,
+        "status": "skipped" if stats.skipped is not None else "read",
+        "skipped_reason": stats.skipped,
+        **_line_counts(stats),
+        "warnings": list(stats.warnings),
+        "unparsed_examples": [
+            {"line": number, "text": text} for number, text in stats.unparsed_examples
+        ],
+    }
+
+
+def _line_counts(stats: FileStats | None = None) -> JsonObject:
+    counts = {
+        "lines_read": 0,
+        "parsed": 0,
+        "unparsed": 0,
+        "continuation": 0,
+        "duplicates": 0,
+        "timestamps_inferred": 0,
+    }
+    if stats is not None:
+        _add_line_counts(counts, stats)
+    return counts
+
+
+def _add_line_counts(counts: JsonObject, stats: FileStats) -> None:
+    counts["lines_read"] += stats.lines_read
+    counts["parsed"] += stats.parsed
+    counts["unparsed"] += stats.unparsed
+    counts["continuation"] += stats.continuation
+    counts["duplicates"] += stats.duplicates
+    counts["timestamps_inferred"] += stats.timestamps_inferred
