@@ -66,6 +66,7 @@ _LEVEL_WORDS: dict[str, Level] = {
     "ftl": Level.CRITICAL,
     "alert": Level.CRITICAL,
     "emerg": Level.CRITICAL,
+    "emergency": Level.CRITICAL,
     "panic": Level.CRITICAL,
 }
 
@@ -120,10 +121,15 @@ class Event:
         code = self.exit_code
         return code is not None and code != 0
 
-    def sort_key(self) -> tuple[float, str, int]:
-        """Order by time, then by origin order. Events without a time sort first."""
+    def sort_key(self) -> tuple[float, int, str]:
+        """Order by time, then by origin order. Events without a time sort first.
+
+        Sources number events in one sequence across all their files or pages, so
+        `sequence` alone breaks ties; the path only separates sources that were
+        numbered independently.
+        """
         return (self.timestamp if self.timestamp is not None else float("-inf"),
-                self.origin.path, self.sequence)
+                self.sequence, self.origin.path)
 
     def isotime(self) -> str:
         """The timestamp as ISO-8601 UTC with milliseconds, or an empty string."""
@@ -245,6 +251,9 @@ class Investigation:
     unassigned_events: int = 0
     window_margin: float = 0.0
     clock_offsets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per node, the estimated or configured clock offset and its uncertainty in
+    seconds. The offset is positive when the node's clock runs ahead; the
+    uncertainty is infinite when only a one-sided bound was available."""
 
     @property
     def failed(self) -> list[Transaction]:
