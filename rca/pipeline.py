@@ -53,7 +53,8 @@ def investigate(sources: Sequence[str], settings: Settings, kb: KnowledgeBase,
     if query.transaction:
         transactions = [txn for txn in transactions if txn.id == query.transaction]
 
-    detect(transactions, is_causal=kb.is_causal, causal_lead=settings.causal_lead,
+    detect(transactions, is_causal=lambda event: bool(kb.match(event, 0, [event])),
+           causal_lead=settings.causal_lead,
            clock_uncertainty={node: estimate.uncertainty
                               for node, estimate in skew.estimates.items()})
     _diagnose_failed(transactions, kb)
