@@ -1,0 +1,167 @@
+"""End to end: `rca investigate` and `rca diagnose` through the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from rca.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+INCIDENT = ROOT / "fixtures" / "incidents" / "2026-12-03-delve-rollout"
+SHARED = ROOT.parent / "shared"
+LOGHUB = SHARED / "data" / "loghub"
+CASES = SHARED / "cases"
+
+
+def _expected(incident: Path) -> dict[str, dict[str, str]]:
+    with (incident / "EXPECTED.tsv").open(newline="", encoding="utf-8") as handle:
+        return {row["txn"]: row for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def _investigate_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    code = main(["investigate", *args, "--format", "json", "--lang", "en"])
+    assert code == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _strip_incident(origin: dict) -> str:
+    path = origin["path"].split("/", 1)[1]
+    return f"{path}:{origin['line']}"
+
+
+def test_fixture_every_run_has_expected_status(capsys):
+    report = _investigate_json(capsys, str(INCIDENT))
+    expected = _expected(INCIDENT)
+
+    statuses = {txn["id"]: txn["status"] for txn in report["transactions"]}
+
+    assert statuses == {txn: row["status"] for txn, row in expected.items()}
+
+
+@pytest.mark.parametrize("txn", [txn for txn, row in _expected(INCIDENT).items()
+                                 if row["status"] == "failed"])
+def test_fixture_failed_run_diagnosed(capsys, txn):
+    report = _investigate_json(capsys, str(INCIDENT))
+    expected = _expected(INCIDENT)[txn]
+
+    found = next(item for item in report["transactions"] if item["id"] == txn)
+
+    assert found["nodes"] == expected["nodes"].split(",")
+    assert _strip_incident(found["first_error"]["origin"]) == expected["first_error_origin"]
+    assert found["cause"] == expected["cause"]
+    assert found["fixes"]
+
+
+def test_fixture_selinux_cause_found_only_in_audit_log(capsys):
+    report = _investigate_json(capsys, str(INCIDENT))
+
+    run = next(item for item in report["transactions"] if item["id"] == "run-0106")
+
+    assert run["first_error"]["kind"] == "audit"
+    assert run["first_error"]["fields"]["scontext"]
+    assert any("permission denied" in symptom["message"] for symptom in run["symptoms"])
+
+
+def test_fixture_report_in_chinese(capsys):
+    code = main(["investigate", str(INCIDENT), "--lang", "zh-CN"])
+    report = capsys.readouterr().out
+
+    assert code == 0
+    assert "根因" in report
+    assert "SELinux" in report
+    assert "run-0106" in report
+
+
+def test_fixture_report_in_english(capsys):
+    code = main(["investigate", str(INCIDENT), "--lang", "en"])
+    report = capsys.readouterr().out
+
+    assert code == 0
+    assert "Root cause" in report
+    assert "根因" not in report
+
+
+def test_fixture_html_report_written_to_file(tmp_path, capsys):
+    target = tmp_path / "report.html"
+
+    code = main(["investigate", str(INCIDENT), "--format", "html", "-o", str(target)])
+
+    assert code == 0
+    assert capsys.readouterr().out == ""
+    assert target.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+
+
+def test_txn_option_limits_report(capsys):
+    report = _investigate_json(capsys, str(INCIDENT), "--txn", "run-0108")
+
+    assert [txn["id"] for txn in report["transactions"]] == ["run-0108"]
+
+
+def test_until_before_incident_finds_nothing(capsys):
+    code = main(["investigate", str(INCIDENT), "--until", "2026-12-02T00:00:00Z",
+                 "--format", "json"])
+
+    assert code == 2
+
+
+def test_missing_source_is_input_error(tmp_path, capsys):
+    code = main(["investigate", str(tmp_path / "absent"), "--lang", "en"])
+
+    assert code == 1
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_missing_source_error_in_chinese(tmp_path, capsys):
+    code = main(["investigate", str(tmp_path / "absent"), "--lang", "zh-CN"])
+
+    assert code == 1
+    assert "不存在" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["Linux_2k.log", "OpenSSH_2k.log"])
+def test_loghub_sample_reports_unparsed_lines(capsys, name):
+    sample = LOGHUB / name
+    if not sample.is_file():
+        pytest.skip(f"loghub sample {name} not available")
+
+    code = main(["investigate", str(sample), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert code in (0, 2)
+    files = report["data_quality"]["files"]
+    assert [Path(item["path"]).name for item in files] == [name]
+    assert files[0]["lines_read"] == 2000
+    assert "unparsed" in files[0]
+
+
+def test_diagnose_json_one_line_per_case_file(capsys):
+    if not (CASES / "INDEX.tsv").is_file():
+        pytest.skip("labelled cases not available")
+    files = sorted(str(path) for path in CASES.rglob("*.log"))
+
+    code = main(["diagnose", "--json", *files])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert code == 0
+    records = [json.loads(line) for line in lines]
+    assert [record["path"] for record in records] == files
+    assert all({"cause", "confidence", "decided_by"} <= set(record) for record in records)
+
+
+def test_diagnose_reads_standard_input(monkeypatch, capsys):
+    import io
+    import sys
+
+    text = "go: github.com/x/y@v1.2.3: dial tcp 10.0.0.7:443: i/o timeout\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+
+    code = main(["diagnose", "--json", "-"])
+    record = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert record["path"] == "-"
+    assert record["cause"] == "network.timeout"
