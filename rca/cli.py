@@ -26,7 +26,7 @@ from rca.i18n import N_
 
 if TYPE_CHECKING:
     from rca.kb import KnowledgeBase
-    from rca.model import Diagnosis
+    from rca.model import Diagnosis, Event
     from rca.settings import Settings
 
 log = logging.getLogger("rca")
@@ -50,10 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         lang = i18n.resolve_lang(getattr(args, "lang", None))
+        _ = i18n.gettext(lang)
         handler: Callable[[argparse.Namespace, str], int] = args.handler
         return handler(args, lang)
     except RcaError as error:
-        print(_("rca: error: %(message)s") % {"message": error.localized(_)},
+        print(_("rca: error: %(message)s") % {"message": error.localized(lang)},
               file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -221,18 +222,25 @@ def run_diagnose(args: argparse.Namespace, lang: str) -> int:
 
 def run_kb(args: argparse.Namespace, lang: str) -> int:
     from rca import kbcli
+    from rca.excerpt import read_excerpt
 
     kb_paths = [Path(path) for path in args.kb] or None
     out = sys.stdout
+
+    def read_events(path: Path) -> list[Event]:
+        return read_excerpt(str(path))
+
     if args.kb_action == "check":
         return kbcli.check(kb_paths, out, lang)
     if args.kb_action == "test":
         return kbcli.test(kb_paths, out, lang)
     if args.kb_action == "eval":
-        return kbcli.evaluate(kb_paths, Path(args.folder), out, lang, rules=not args.no_rules)
+        return kbcli.evaluate(Path(args.folder), kb_paths, out, lang,
+                              read_events=read_events, rules=not args.no_rules)
     if args.kb_action == "explain":
-        return kbcli.explain(kb_paths, Path(args.path), out, lang)
-    return kbcli.unknowns(kb_paths, [Path(path) for path in args.paths], out, lang)
+        return kbcli.explain(Path(args.path), kb_paths, out, lang, read_events=read_events)
+    return kbcli.unknowns([Path(path) for path in args.paths], kb_paths, out, lang,
+                          read_events=read_events)
 
 
 # Helpers shared by the handlers.

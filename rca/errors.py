@@ -8,7 +8,6 @@ can print it in the reader's language; ``str(error)`` is always English.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 
@@ -20,8 +19,11 @@ class RcaError(Exception):
         self.params = params
         super().__init__(message % params if params else message)
 
-    def localized(self, translate: Callable[[str], str]) -> str:
-        """The message in the language of `translate`, with parameters filled in."""
+    def localized(self, lang: str) -> str:
+        """Return the message in `lang` (``en`` or ``zh-CN``), parameters filled in."""
+        from rca.i18n import gettext
+
+        translate = gettext(lang)
         if not self.params:
             return translate(self.template) if self.template else str(self)
         return translate(self.template) % self.params
