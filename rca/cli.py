@@ -191,7 +191,7 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
     kb = _knowledge_base(args)
 
     result = investigate(args.sources, settings, kb, query)
-    report = render(result, kb, format=args.format, lang=lang)
+    report = render(result, kb, format=args.format, lang=lang, kibana=settings.kibana)
     _write_output(report, args.output)
     return EXIT_OK if result.transactions else EXIT_NOTHING_FOUND
 

@@ -12,12 +12,16 @@ Document shape::
      "transactions": [{"id", "status", "nodes", "start", "end", "event_count",
                        "first_error", "symptoms", "cause", "cause_title", "explanation",
                        "confidence", "decided_by", "remedy", "fixes": [{"text", "command"}],
-                       "references", "alternatives", "evidence"}],
+                       "references", "alternatives", "evidence",
+                       "links": {"run", "first_error", "nodes": {node: url}}}],
      "data_quality": {"files", "formats", "totals", "unassigned_events",
                       "clock_offsets": {node: {"offset", "uncertainty"}}, "window_margin"},
      "warnings"}
 
 A successful run has the same keys, with null diagnosis values and empty lists.
+``links`` is present only when the report is rendered with a Kibana URL: Discover
+URLs over the run's window, with ``first_error`` null when the run has none and
+every value null or empty when the run has no timestamp.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 
 from rca.model import Diagnosis, Event, FileStats, Investigation, Transaction, format_timestamp
 from rca.report.describe import CauseDescriber
+from rca.report.links import run_links
+from rca.settings import KibanaSettings
 
 JsonObject = dict[str, Any]
 
@@ -35,15 +41,29 @@ FAILED = "failed"
 SUCCEEDED = "succeeded"
 
 
-def render_json(investigation: Investigation, kb: CauseDescriber, lang: str) -> str:
+def render_json(investigation: Investigation, kb: CauseDescriber, lang: str,
+                *, kibana: KibanaSettings | None = None) -> str:
     """Serialize the investigation as the JSON report, ending with a newline."""
-    document = build_document(investigation, kb, lang)
+    document = build_document(investigation, kb, lang, kibana=kibana)
     return json.dumps(document, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
 
 
-def build_document(investigation: Investigation, kb: CauseDescriber, lang: str) -> JsonObject:
-    """Build the JSON report as Python objects, in the documented key order."""
-    transactions = [_transaction(txn, kb, lang) for txn in investigation.transactions]
+def build_document(investigation: Investigation, kb: CauseDescriber, lang: str,
+                   *, kibana: KibanaSettings | None = None) -> JsonObject:
+    """Build the JSON report as Python objects, in the documented key order.
+
+    With `kibana` settings that name a URL, each run gets a ``links`` object.
+    """
+    transactions = []
+    for txn in investigation.transactions:
+        document = _transaction(txn, kb, lang)
+        links = None if kibana is None else run_links(
+            txn, kibana, margin=investigation.window_margin,
+            clock_offsets=investigation.clock_offsets)
+        if links is not None:
+            document["links"] = {"run": links.run, "first_error": links.first_error,
+                                 "nodes": dict(links.nodes)}
+        transactions.append(document)
     return {
         "generated_at": format_timestamp(investigation.generated_at),
         "lang": lang,

@@ -339,3 +339,62 @@ def _elasticsearch_id(locator: str) -> str | None:
         return None
     _index, slash, document_id = locator.removeprefix("es://").partition("/")
     return document_id if slash and document_id else None
+
+
+@dataclass(frozen=True, slots=True)
+class RunLinks:
+    """The Discover links of one run, each over the run's time window.
+
+    `run` shows the documents carrying the run's transaction id. `nodes` shows,
+    for each node of the run, everything that node logged in the window.
+    `first_error` is the link of the first error's node. A first error from an
+    audit or journald record carries no transaction id, so only the node's
+    documents show it with its context.
+    """
+
+    run: str | None
+    first_error: str | None
+    nodes: dict[str, str]
+
+
+def run_links(txn: Transaction, settings: KibanaSettings, *, margin: float,
+              clock_offsets: Mapping[str, tuple[float, float]] | None = None) -> RunLinks | None:
+    """Build the Discover links of a run, or None when no Kibana URL is set.
+
+    The window is the run's span widened by `margin` seconds on both sides.
+    Documents in Elasticsearch keep each node's own clock, while the analyzer
+    shifts event times by the estimated clock offsets (positive when the
+    node's clock runs ahead). So a node's window is shifted by its offset, and
+    the run's window spans the shifted windows of all its nodes. A run without
+    any timestamp gets no links.
+    """
+    if not settings.url:
+        return None
+    if txn.start is None or txn.end is None:
+        return RunLinks(run=None, first_error=None, nodes={})
+
+    offsets = clock_offsets or {}
+    nodes = sorted(set(txn.nodes) | {event.node for event in txn.events if event.node})
+    shifts = {node: _finite_offset(offsets.get(node)) for node in nodes}
+    node_urls = {
+        node: discover_url(settings, start=txn.start + shift - margin,
+                           end=txn.end + shift + margin,
+                           query=f"{HOST_FIELD}:{kql_quote(node)}")
+        for node, shift in shifts.items()
+    }
+    earliest = min(shifts.values(), default=0.0)
+    latest = max(shifts.values(), default=0.0)
+    run_url = discover_url(settings, start=txn.start + earliest - margin,
+                           end=txn.end + latest + margin,
+                           query=f"{TRANSACTION_FIELD}:{kql_quote(txn.id)}")
+
+    first_error = None
+    if txn.first_error is not None:
+        first_error = node_urls.get(txn.first_error.node, run_url)
+    return RunLinks(run=run_url, first_error=first_error, nodes=node_urls)
+
+
+def _finite_offset(estimate: tuple[float, float] | None) -> float:
+    if estimate is None or not math.isfinite(estimate[0]):
+        return 0.0
+    return estimate[0]

@@ -3,14 +3,15 @@
 Everything here is plain text: log-derived strings are made printable and cut to a
 readable length, and the templates escape them for their format. Numbers stay
 numbers so each template formats them, and words a person reads come from the
-catalog of the report's language.
+catalog of the report's language. Kibana Discover URLs (``url`` fields) are set
+only when the report is built with Kibana settings, and are None otherwise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
 from urllib.parse import urlsplit
@@ -18,9 +19,11 @@ from urllib.parse import urlsplit
 from rca import i18n
 from rca.model import UNKNOWN_CAUSE, Diagnosis, Event, Investigation, Level, Transaction
 from rca.report.describe import CauseDescriber, CauseText
+from rca.report.links import RunLinks, run_links
 from rca.report.quality import DataQualityView, build_data_quality
 from rca.report.text import clip, one_line, printable
 from rca.report.timeline import LaneChart, build_lanes, find_event, select_timeline
+from rca.settings import KibanaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ class EventRow:
     origin: str
     is_error: bool
     is_first_error: bool = False
+    node_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class LaneView:
     marks: list[MarkView]
     event_count: int
     has_first_error: bool
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +129,10 @@ class DiagnosisView:
 
 @dataclass(frozen=True, slots=True)
 class RunView:
-    """One install run, with its diagnosis, first error and timeline when it failed."""
+    """One install run, with its diagnosis, first error and timeline when it failed.
+
+    `node_urls` maps each printed node name to its Discover link over the run's window.
+    """
 
     anchor: str
     id: str
@@ -141,6 +149,9 @@ class RunView:
     timeline: list[EventRow | OmittedRow] = field(default_factory=list)
     timeline_shown: int = 0
     lanes: LaneChartView | None = None
+    url: str | None = None
+    first_error_url: str | None = None
+    node_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def timeline_omitted(self) -> int:
@@ -178,14 +189,25 @@ class ReportView:
     data_quality: DataQualityView
 
 
-def build_report(investigation: Investigation, kb: CauseDescriber, lang: str) -> ReportView:
-    """Build the report's values for `lang` from an investigation."""
+def build_report(investigation: Investigation, kb: CauseDescriber, lang: str,
+                 *, kibana: KibanaSettings | None = None) -> ReportView:
+    """Build the report's values for `lang` from an investigation.
+
+    With `kibana` settings that name a URL, runs, first errors and node mentions
+    get Discover links over each run's window (`rca.report.links.run_links`).
+    """
+    def links(txn: Transaction) -> RunLinks | None:
+        if kibana is None:
+            return None
+        return run_links(txn, kibana, margin=investigation.window_margin,
+                         clock_offsets=investigation.clock_offsets)
+
     failed = [
-        _failed_run(txn, _describe(txn.diagnosis, kb, lang), lang, position)
+        _failed_run(txn, _describe(txn.diagnosis, kb, lang), lang, position, links(txn))
         for position, txn in enumerate(investigation.failed, start=1)
     ]
     succeeded = [
-        _succeeded_run(txn, lang, position)
+        _succeeded_run(txn, lang, position, links(txn))
         for position, txn in enumerate(investigation.succeeded, start=len(failed) + 1)
     ]
     summary = _summary(investigation, failed)
@@ -223,7 +245,8 @@ def remedy_label(remedy: str, lang: str) -> str:
     return _("needs a person")
 
 
-def event_row(event: Event, *, first_error: bool = False, with_date: bool = True) -> EventRow:
+def event_row(event: Event, *, first_error: bool = False, with_date: bool = True,
+              node_url: str | None = None) -> EventRow:
     """Show one event as a table row, with its message on one line and cut to a cell's length."""
     return EventRow(
         time=clock_label(event.timestamp, with_date=with_date),
@@ -235,6 +258,7 @@ def event_row(event: Event, *, first_error: bool = False, with_date: bool = True
         origin=printable(str(event.origin)),
         is_error=event.is_error,
         is_first_error=first_error,
+        node_url=node_url,
     )
 
 
@@ -294,7 +318,8 @@ def _summary(investigation: Investigation, failed: Sequence[RunView]) -> Summary
     )
 
 
-def _succeeded_run(txn: Transaction, lang: str, position: int) -> RunView:
+def _succeeded_run(txn: Transaction, lang: str, position: int, links: RunLinks | None
+                   ) -> RunView:
     return RunView(
         anchor=f"run-{position}",
         id=printable(txn.id),
@@ -303,16 +328,30 @@ def _succeeded_run(txn: Transaction, lang: str, position: int) -> RunView:
         end=clock_label(txn.end),
         duration=_duration(txn, lang),
         event_count=len(txn.events),
+        url=links.run if links else None,
+        node_urls=_printed_node_urls(links),
     )
 
 
-def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: int) -> RunView:
+def _printed_node_urls(links: RunLinks | None) -> dict[str, str]:
+    if links is None:
+        return {}
+    return {printable(node): url for node, url in links.nodes.items()}
+
+
+def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: int,
+                links: RunLinks | None) -> RunView:
     with_date = not _same_day(txn.start, txn.end)
+    node_urls = links.nodes if links else {}
+
+    def row(event: Event, *, first_error: bool = False, with_date: bool = True) -> EventRow:
+        return event_row(event, first_error=first_error, with_date=with_date,
+                         node_url=node_urls.get(event.node))
 
     first_error = None
     first_error_message = ""
     if txn.first_error is not None:
-        first_error = event_row(txn.first_error, first_error=True)
+        first_error = row(txn.first_error, first_error=True)
         first_error_message = clip(printable(txn.first_error.message), BLOCK_MESSAGE_LIMIT)
 
     selection = select_timeline(txn.events, txn.first_error)
@@ -322,8 +361,8 @@ def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: i
     for index in selection.indices:
         if index > previous + 1:
             timeline.append(OmittedRow(omitted=index - previous - 1))
-        row = event_row(txn.events[index], first_error=index == first_index, with_date=with_date)
-        timeline.append(row)
+        timeline.append(row(txn.events[index], first_error=index == first_index,
+                            with_date=with_date))
         previous = index
     if selection.indices and previous < len(txn.events) - 1:
         timeline.append(OmittedRow(omitted=len(txn.events) - 1 - previous))
@@ -338,17 +377,22 @@ def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: i
         duration=_duration(txn, lang),
         event_count=len(txn.events),
         failed=True,
-        diagnosis=_diagnosis_view(txn.diagnosis, text, lang),
+        diagnosis=_diagnosis_view(txn.diagnosis, text, lang, row),
         first_error=first_error,
         first_error_message=first_error_message,
         symptom_count=len(txn.symptoms),
         timeline=timeline,
         timeline_shown=len(selection.indices),
-        lanes=_lane_chart_view(chart, lang, with_date=with_date) if chart else None,
+        lanes=(_lane_chart_view(chart, lang, with_date=with_date, node_urls=node_urls)
+               if chart else None),
+        url=links.run if links else None,
+        first_error_url=links.first_error if links else None,
+        node_urls=_printed_node_urls(links),
     )
 
 
-def _lane_chart_view(chart: LaneChart, lang: str, *, with_date: bool) -> LaneChartView:
+def _lane_chart_view(chart: LaneChart, lang: str, *, with_date: bool,
+                     node_urls: dict[str, str]) -> LaneChartView:
     ngettext = i18n.ngettext(lang)
     lanes = []
     for lane in chart.lanes:
@@ -366,9 +410,8 @@ def _lane_chart_view(chart: LaneChart, lang: str, *, with_date: bool) -> LaneCha
             marks.append(
                 MarkView(mark.position, _level_class(mark.level), tooltip, mark.is_first_error)
             )
-        lanes.append(
-            LaneView(printable(lane.node), marks, lane.event_count, lane.has_first_error)
-        )
+        lanes.append(LaneView(printable(lane.node), marks, lane.event_count,
+                              lane.has_first_error, node_urls.get(lane.node)))
     return LaneChartView(
         lanes=lanes,
         start=clock_label(chart.start, with_date=with_date),
@@ -379,7 +422,8 @@ def _lane_chart_view(chart: LaneChart, lang: str, *, with_date: bool) -> LaneCha
 
 
 def _diagnosis_view(
-    diagnosis: Diagnosis | None, text: CauseText | None, lang: str
+    diagnosis: Diagnosis | None, text: CauseText | None, lang: str,
+    row: Callable[[Event], EventRow] = event_row,
 ) -> DiagnosisView:
     _ = i18n.gettext(lang)
     if diagnosis is None or text is None:
@@ -406,7 +450,7 @@ def _diagnosis_view(
             for cause, probability in diagnosis.alternatives
             if cause not in (diagnosis.cause, UNKNOWN_CAUSE)
         ],
-        evidence=[event_row(event) for event in diagnosis.evidence[:EVIDENCE_LIMIT]],
+        evidence=[row(event) for event in diagnosis.evidence[:EVIDENCE_LIMIT]],
         evidence_omitted=max(len(diagnosis.evidence) - EVIDENCE_LIMIT, 0),
     )
 
