@@ -166,6 +166,18 @@ def _add_kb(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     _add_common(explain, _)
     explain.set_defaults(handler=run_kb, kb_action="explain")
 
+    hits = actions.add_parser(
+        "hits", help=_("count how many documents each rule matches in Elasticsearch"))
+    hits.add_argument("source", nargs="?", metavar="URL",
+                      help=_("es://HOST:PORT/INDEX (default: url in [elasticsearch])"))
+    hits.add_argument("--since", metavar="TIME",
+                      help=_("count only documents at or after TIME: ISO-8601 or an age "
+                             "such as 7d"))
+    hits.add_argument("--until", metavar="TIME",
+                      help=_("count only documents at or before TIME"))
+    _add_common(hits, _)
+    hits.set_defaults(handler=run_kb, kb_action="hits")
+
     unknowns = actions.add_parser(
         "unknowns", help=_("group unexplained first errors by template and suggest rules"))
     unknowns.add_argument("paths", nargs="+", metavar="PATH")
@@ -239,8 +251,25 @@ def run_kb(args: argparse.Namespace, lang: str) -> int:
                               read_events=read_events, rules=not args.no_rules)
     if args.kb_action == "explain":
         return kbcli.explain(Path(args.path), kb_paths, out, lang, read_events=read_events)
+    if args.kb_action == "hits":
+        return _run_kb_hits(args, kb_paths, lang)
     return kbcli.unknowns([Path(path) for path in args.paths], kb_paths, out, lang,
                           read_events=read_events)
+
+
+def _run_kb_hits(args: argparse.Namespace, kb_paths: list[Path] | None, lang: str) -> int:
+    from rca import kbhits
+    from rca.sources.elasticsearch import EsSettings
+
+    _ = i18n.gettext(lang)
+    settings = _settings(args)
+    url = args.source or settings.elasticsearch.url
+    if not url:
+        raise UsageError(_("give an Elasticsearch URL such as es://HOST:9200/INDEX, or set "
+                           "url in [elasticsearch]"))
+    es_settings = EsSettings.from_url(url, base=settings.elasticsearch, lang=lang)
+    return kbhits.hits(kb_paths, es_settings, parse_time(args.since, "--since"),
+                       parse_time(args.until, "--until"), sys.stdout, lang)
 
 
 # Helpers shared by the handlers.

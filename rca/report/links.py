@@ -13,7 +13,8 @@ Older Kibana releases (before 8.11) read the data view from ``_a=(index:'ID')``
 instead, so their Discover opens on the default data view.
 
 The KQL query names values in double quotes, so a value with spaces, colons,
-``*`` or quotes matches literally: ``transaction.id:"run \\"42\\""``.
+``*`` or quotes matches literally: ``transaction.id:"run \\"42\\""``. A rule's
+link shows its condition as KQL (`rca.kb.compile_kql`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 from urllib.parse import quote, unquote
 
+from rca.kb.ast import Rule
+from rca.kb.compile_es import EsFields
+from rca.kb.compile_kql import kql_quote, rule_kql
 from rca.model import Event, Transaction, format_timestamp
 from rca.settings import KibanaSettings
 
@@ -218,16 +222,6 @@ class _RisonReader:
 # KQL and URLs
 
 
-def kql_quote(value: str) -> str:
-    """Quote a value for KQL: double quotes, with ``\\`` and ``"`` escaped by a backslash.
-
-    Inside quotes KQL reads ``*`` and ``:`` literally, so a quoted value
-    matches exactly.
-    """
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
 def discover_url(settings: KibanaSettings, *, start: float, end: float, query: str,
                  data_view: str | None = None,
                  columns: Sequence[str] = DEFAULT_COLUMNS) -> str:
@@ -398,3 +392,20 @@ def _finite_offset(estimate: tuple[float, float] | None) -> float:
     if estimate is None or not math.isfinite(estimate[0]):
         return 0.0
     return estimate[0]
+
+
+def rule_link(rule: Rule, settings: KibanaSettings, start: float, end: float, *,
+              fields: EsFields | None = None) -> str | None:
+    """Discover on the documents a rule's condition matches between `start` and `end`.
+
+    `fields` describes how the data view maps the message (see `EsFields`). The
+    KQL is approximate for regular expressions and context clauses; see
+    `rca.kb.compile_kql`. Returns None without a Kibana URL, or when the
+    condition can match no document.
+    """
+    if not settings.url:
+        return None
+    query = rule_kql(rule, fields)
+    if query.matches_nothing:
+        return None
+    return discover_url(settings, start=start, end=end, query=query.text)

@@ -3,15 +3,22 @@
 Documents are held in memory as `StoredDocument`s. This module evaluates over
 them the parts of the Elasticsearch search API that the analyzer and its tests
 send. Queries: ``bool``, ``term``, ``terms``, ``range``, ``exists``,
-``match_all`` and ``match_none``. Hits: ``sort`` with ``missing`` and
+``match_all``, ``match_none``, ``match_phrase``, ``wildcard`` and ``regexp``
+(with ``case_insensitive``). Hits: ``sort`` with ``missing`` and
 ``unmapped_type``, ``search_after``, ``collapse`` with ``inner_hits``, and
 ``_source`` filtering. Aggregations: ``composite``, ``terms``, ``top_hits``,
 ``cardinality``, ``min``, ``max`` and ``filter``.
 
 It differs from a real cluster in ways the tests do not depend on:
 
-* Every string field behaves as a ``keyword`` field: values are compared
-  exactly, never analyzed. The analyzer queries only keyword fields.
+* String fields behave as ``keyword`` fields (values compared exactly), except
+  the `Dsl.text_fields`, which are analyzed by `analyze`, an approximation of
+  the ``standard`` analyzer. Term-level queries on a text field test each word.
+* A ``regexp`` value is read in Lucene syntax. The optional operators
+  (``&``, ``~``, ``@``, ``#``, ``<n-m>``) and ``\\d``-style classes, which
+  Lucene versions read differently, raise `DslError`.
+  ``case_insensitive`` folds ASCII letters only, as Lucene's
+  ``ASCII_CASE_INSENSITIVE`` does; ``wildcard`` folds all letters.
 * A field counts as mapped when some document of the searched indices has it.
 * Date fields are the names given to the server (``@timestamp`` by default).
   Their values are stored as epoch milliseconds, as Elasticsearch does.
@@ -29,9 +36,10 @@ import datetime as dt
 import fnmatch
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)
@@ -63,6 +71,8 @@ class StoredDocument:
     values: dict[str, list[Any]]
     shard: int
     seq: int
+    words: dict[str, list[list[str]]] = field(default_factory=dict)
+    """Analyzed words of text fields, per value, filled on first use."""
 
 
 def flatten(source: Mapping[str, Any], date_fields: frozenset[str]) -> dict[str, list[Any]]:
@@ -164,9 +174,16 @@ def format_date_millis(millis: int | float) -> str:
 
 @dataclass(slots=True)
 class Dsl:
-    """Evaluates requests over documents; `date_fields` are the fields mapped as dates."""
+    """Evaluates requests over documents.
+
+    `date_fields` are the fields mapped as dates, `text_fields` the analyzed
+    text fields. `subfields` maps multi-field names (``message.wildcard``) to
+    their type, and each one contains its parent field's values.
+    """
 
     date_fields: frozenset[str] = frozenset({"@timestamp"})
+    text_fields: frozenset[str] = frozenset()
+    subfields: Mapping[str, str] = field(default_factory=dict)
 
     def compile(self, query: Mapping[str, Any] | None) -> Predicate:
         """Turn a query object into a predicate over documents.
@@ -190,6 +207,20 @@ class Dsl:
         if name in self.date_fields:
             return parse_date_millis(value, date_format)
         return value
+
+    def terms_of(self, document: StoredDocument, name: str) -> Sequence[Any]:
+        """Return the indexed terms of a field: its values, or the words of a text field."""
+        if name not in self.text_fields:
+            return document.values.get(name, ())
+        return [word for words in self.words_of(document, name) for word in words]
+
+    def words_of(self, document: StoredDocument, name: str) -> list[list[str]]:
+        """Return the analyzed words of each value of text field `name`."""
+        cached = document.words.get(name)
+        if cached is None:
+            cached = [analyze(str(value)) for value in document.values.get(name, ())]
+            document.words[name] = cached
+        return cached
 
 
 def _match_all(document: StoredDocument) -> bool:
@@ -263,7 +294,7 @@ def _build_term(dsl: Dsl, body: Any) -> Predicate:
     expected = dsl.date_value(name, spec)
 
     def predicate(document: StoredDocument) -> bool:
-        for stored in document.values.get(name, ()):
+        for stored in dsl.terms_of(document, name):
             if case_insensitive and isinstance(stored, str):
                 if stored.lower() == str(expected).lower():
                     return True
@@ -283,7 +314,7 @@ def _build_terms(dsl: Dsl, body: Any) -> Predicate:
     others = [value for value in expected if not isinstance(value, str)]
 
     def predicate(document: StoredDocument) -> bool:
-        for stored in document.values.get(name, ()):
+        for stored in dsl.terms_of(document, name):
             if isinstance(stored, str) and stored in exact:
                 return True
             if any(values_equal(stored, value) for value in others):
@@ -348,6 +379,70 @@ def _build_exists(dsl: Dsl, body: Any) -> Predicate:
     return predicate
 
 
+def _query_spec(body: Any, query_name: str, value_key: str, allowed: set[str]
+                ) -> tuple[str, dict[str, Any]]:
+    """Read ``{field: value}`` or ``{field: {value_key: value, ...}}``; reject other options."""
+    name, spec = _single_field(body, query_name)
+    if not isinstance(spec, Mapping):
+        spec = {value_key: spec}
+    unknown = set(spec) - allowed - {value_key, "boost", "_name"}
+    if unknown:
+        raise DslError(400, "parsing_exception",
+                       f"[{query_name}] query does not support {sorted(unknown)} in this fake")
+    if value_key not in spec:
+        raise DslError(400, "parsing_exception", f"[{query_name}] requires [{value_key}]")
+    return name, dict(spec)
+
+
+def _build_match_phrase(dsl: Dsl, body: Any) -> Predicate:
+    name, spec = _query_spec(body, "match_phrase", "query", {"slop", "zero_terms_query"})
+    if int(spec.get("slop", 0)) != 0 or spec.get("zero_terms_query", "none") != "none":
+        raise DslError(400, "parsing_exception",
+                       "[match_phrase] slop and zero_terms_query are not modelled")
+    text = str(spec["query"])
+    if name not in dsl.text_fields:
+        # A keyword field's analyzer keeps the whole value as one term.
+        return lambda document: any(values_equal(stored, text)
+                                    for stored in document.values.get(name, ()))
+    phrase = analyze(text)
+    if not phrase:
+        return _match_none
+
+    def predicate(document: StoredDocument) -> bool:
+        return any(_contains_run(words, phrase) for words in dsl.words_of(document, name))
+
+    return predicate
+
+
+def _contains_run(words: list[str], phrase: list[str]) -> bool:
+    width = len(phrase)
+    return any(words[start:start + width] == phrase for start in range(len(words) - width + 1))
+
+
+def _build_wildcard(dsl: Dsl, body: Any) -> Predicate:
+    name, spec = _query_spec(body, "wildcard", "value", {"case_insensitive", "wildcard"})
+    value = spec.get("wildcard", spec["value"])
+    flags = re.DOTALL | (re.IGNORECASE if spec.get("case_insensitive") else 0)
+    compiled = re.compile(wildcard_to_python(str(value)), flags)
+    return _term_matcher(dsl, name, compiled)
+
+
+def _build_regexp(dsl: Dsl, body: Any) -> Predicate:
+    name, spec = _query_spec(body, "regexp", "value", {"case_insensitive"})
+    # Lucene's case-insensitive flag folds ASCII letters only.
+    flags = re.DOTALL | (re.IGNORECASE | re.ASCII if spec.get("case_insensitive") else 0)
+    compiled = re.compile(lucene_regex_to_python(str(spec["value"])), flags)
+    return _term_matcher(dsl, name, compiled)
+
+
+def _term_matcher(dsl: Dsl, name: str, compiled: re.Pattern[str]) -> Predicate:
+    def predicate(document: StoredDocument) -> bool:
+        return any(isinstance(term, str) and compiled.fullmatch(term) is not None
+                   for term in dsl.terms_of(document, name))
+
+    return predicate
+
+
 _QUERY_BUILDERS: dict[str, Callable[[Dsl, Any], Predicate]] = {
     "bool": _build_bool,
     "term": _build_term,
@@ -356,7 +451,185 @@ _QUERY_BUILDERS: dict[str, Callable[[Dsl, Any], Predicate]] = {
     "exists": _build_exists,
     "match_all": lambda dsl, body: _match_all,
     "match_none": lambda dsl, body: _match_none,
+    "match_phrase": _build_match_phrase,
+    "wildcard": _build_wildcard,
+    "regexp": _build_regexp,
 }
+
+
+# ---------------------------------------------------------------------------
+# Text analysis and pattern syntaxes
+
+# Words of letters, digits and underscores, joined across "." and "'" as the
+# standard tokenizer joins "go.mod" and "can't". Each Han, Hiragana or
+# Katakana character is a word of its own.
+_WORD_RE = re.compile(r"\w+(?:[.'’]\w+)*")
+_IDEOGRAPH_RE = re.compile(r"([぀-ヿ㐀-䶿一-鿿豈-﫿])")
+
+
+def analyze(text: str) -> list[str]:
+    """Split text into lower-case words, approximating Elasticsearch's ``standard`` analyzer.
+
+    The standard tokenizer follows the Unicode word-break rules (UAX #29).
+    This approximation splits log text made of ASCII words, paths, numbers and
+    CJK characters into the same words, but not every text (``:`` between
+    letters, emoji, Thai).
+    """
+    words: list[str] = []
+    for match in _WORD_RE.finditer(text):
+        for piece in _IDEOGRAPH_RE.split(match.group()):
+            if piece:
+                words.append(piece.lower())
+    return words
+
+
+def wildcard_to_python(pattern: str) -> str:
+    """Translate a ``wildcard`` value (``*``, ``?``, ``\\`` escapes) to a Python pattern."""
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            parts.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+        index += 1
+    return "".join(parts)
+
+
+_LUCENE_OPTIONAL_OPERATORS = frozenset("&~@#<>")
+
+
+def lucene_regex_to_python(pattern: str) -> str:
+    """Translate a Lucene regular expression to an equivalent Python pattern.
+
+    The result must match the whole value (``re.fullmatch``) with ``re.DOTALL``,
+    since Lucene's ``.`` matches any character.
+
+    Raises:
+        DslError: the pattern is invalid, or uses a construct this fake does not
+            model (the optional operators ``& ~ @ # <>``, or ``\\`` before a letter).
+    """
+    reader = _LuceneReader(pattern)
+    result = reader.union()
+    if reader.position != len(pattern):
+        reader.fail("unexpected ')'")
+    return result
+
+
+class _LuceneReader:
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.position = 0
+
+    def fail(self, problem: str) -> NoReturn:
+        raise DslError(400, "query_shard_exception",
+                       f"failed to create query: {problem} at position {self.position} "
+                       f"in regexp [{self.pattern}]")
+
+    def peek(self) -> str:
+        return self.pattern[self.position] if self.position < len(self.pattern) else ""
+
+    def take(self) -> str:
+        char = self.peek()
+        if not char:
+            self.fail("unexpected end")
+        self.position += 1
+        return char
+
+    def union(self) -> str:
+        branches = [self.concatenation()]
+        while self.peek() == "|":
+            self.position += 1
+            branches.append(self.concatenation())
+        return "|".join(branches)
+
+    def concatenation(self) -> str:
+        parts: list[str] = []
+        while self.peek() and self.peek() not in "|)":
+            parts.append(self.repeat())
+        return "".join(parts)
+
+    def repeat(self) -> str:
+        atom = self.atom()
+        while self.peek() in ("*", "+", "?", "{"):
+            char = self.take()
+            if char == "{":
+                end = self.pattern.find("}", self.position)
+                bounds = self.pattern[self.position:end] if end >= 0 else ""
+                if not re.fullmatch(r"\d+(,\d*)?", bounds):
+                    self.fail("invalid repeat bounds")
+                self.position = end + 1
+                atom = f"(?:{atom}){{{bounds}}}"
+            else:
+                atom = f"(?:{atom}){char}"
+        return atom
+
+    def atom(self) -> str:
+        char = self.take()
+        if char in _LUCENE_OPTIONAL_OPERATORS:
+            self.fail(f"the optional operator {char!r} is not modelled")
+        if char in "*+?{":
+            self.fail(f"{char!r} repeats nothing")
+        if char == "\\":
+            return re.escape(self.escaped())
+        if char == ".":
+            return "."
+        if char == "(":
+            inner = self.union()
+            if self.take() != ")":
+                self.fail("expected ')'")
+            return f"(?:{inner})"
+        if char == "[":
+            return self.character_class()
+        if char == '"':
+            end = self.pattern.find('"', self.position)
+            if end < 0:
+                self.fail("unterminated string")
+            literal = self.pattern[self.position:end]
+            self.position = end + 1
+            return re.escape(literal)
+        return re.escape(char)
+
+    def escaped(self) -> str:
+        char = self.take()
+        if char.isascii() and char.isalpha():
+            self.fail(f"\\{char} means a class in some Lucene versions and {char!r} in others")
+        return char
+
+    def character_class(self) -> str:
+        negate = self.peek() == "^"
+        if negate:
+            self.position += 1
+        parts: list[str] = []
+        while True:
+            char = self.take()
+            if char == "]":
+                if not parts:
+                    self.fail("empty character class")
+                break
+            first = self.escaped() if char == "\\" else char
+            if self.peek() == "-" and self.pattern[self.position + 1:self.position + 2] not in \
+                    ("", "]"):
+                self.position += 1
+                following = self.take()
+                last = self.escaped() if following == "\\" else following
+                if ord(last) < ord(first):
+                    self.fail("invalid class range")
+                parts.append(f"{_class_escape(first)}-{_class_escape(last)}")
+            else:
+                parts.append(_class_escape(first))
+        return ("[^" if negate else "[") + "".join(parts) + "]"
+
+
+def _class_escape(char: str) -> str:
+    return "\\" + char if char in "\\]^-[" else char
 
 
 # ---------------------------------------------------------------------------

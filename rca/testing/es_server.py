@@ -4,9 +4,9 @@
 port, keeps documents in memory per index, and responds to the real requests of the
 official Python client (version 9) with the response shapes Elasticsearch
 documents: ``GET /``, ``_search`` (query DSL, sort, ``search_after``,
-``collapse``, aggregations, point in time), ``_pit`` open and close, ``_bulk``,
-``_count``, index create, delete and refresh. The query semantics are in
-`rca.testing.es_dsl`.
+``collapse``, aggregations, point in time), ``_msearch``, ``_field_caps``,
+``_pit`` open and close, ``_bulk``, ``_count``, index create, delete and
+refresh. The query semantics are in `rca.testing.es_dsl`.
 
 Every response carries ``X-Elastic-Product: Elasticsearch``, and a request
 sent in compatibility mode (``compatible-with=9`` in ``Accept`` or
@@ -132,16 +132,20 @@ class FakeElasticsearch:
     `shards` is the number of shards of every index. A document's shard comes
     from a CRC32 of its id, where Elasticsearch uses murmur3; the difference
     only changes which documents share a shard. `date_fields` are the fields
-    mapped as dates.
+    mapped as dates and `text_fields` the analyzed text fields; other strings
+    are keywords. `subfields` maps multi-field names to their type
+    (``{"message.wildcard": "wildcard"}``); each is indexed from the value of
+    the field its name extends.
     """
 
     def __init__(self, *, shards: int = 1,
-                 date_fields: Iterable[str] = ("@timestamp", "event.created", "event.ingested")
-                 ) -> None:
+                 date_fields: Iterable[str] = ("@timestamp", "event.created", "event.ingested"),
+                 text_fields: Iterable[str] = (),
+                 subfields: Mapping[str, str] | None = None) -> None:
         if shards < 1:
             raise ValueError(f"shards must be 1 or more, not {shards}")
         self.shards = shards
-        self.dsl = Dsl(frozenset(date_fields))
+        self.dsl = Dsl(frozenset(date_fields), frozenset(text_fields), dict(subfields or {}))
         self.failing_shards: set[int] = set()
         self.time_out_searches = False
         self._indices: dict[str, _Index] = {}
@@ -237,6 +241,10 @@ class FakeElasticsearch:
 
     def _store(self, index: str, doc_id: str, source: dict[str, Any]) -> StoredDocument:
         values = flatten(source, self.dsl.date_fields)
+        for name in self.dsl.subfields:
+            parent = values.get(name.rpartition(".")[0])
+            if parent:
+                values[name] = list(parent)
         document = StoredDocument(index=index, id=doc_id, source=source, values=values,
                                   shard=zlib.crc32(doc_id.encode()) % self.shards,
                                   seq=next(self._sequence))
@@ -373,6 +381,8 @@ class FakeElasticsearch:
                 return _info()
         elif parts == ["_search"] and method in {"GET", "POST"}:
             return self._search(None, params, body or {})
+        elif parts == ["_msearch"] and method in {"GET", "POST"}:
+            return self._msearch(None, params, body or [])
         elif parts == ["_pit"] and method == "DELETE":
             return self._close_pit(body or {})
         elif parts == ["_bulk"] and method in {"POST", "PUT"}:
@@ -381,6 +391,10 @@ class FakeElasticsearch:
             return self._count("*", body or {})
         elif len(parts) == 2 and parts[1] == "_search" and method in {"GET", "POST"}:
             return self._search(parts[0], params, body or {})
+        elif len(parts) == 2 and parts[1] == "_msearch" and method in {"GET", "POST"}:
+            return self._msearch(parts[0], params, body or [])
+        elif len(parts) == 2 and parts[1] == "_field_caps" and method in {"GET", "POST"}:
+            return self._field_caps(parts[0], params, body or {})
         elif len(parts) == 2 and parts[1] == "_pit" and method == "POST":
             return self._open_pit(parts[0], params)
         elif len(parts) == 2 and parts[1] == "_bulk" and method in {"POST", "PUT"}:
@@ -526,6 +540,84 @@ class FakeElasticsearch:
             aggs = body.get("aggs", body.get("aggregations", {}))
             response["aggregations"] = aggregate(aggs, matched, self.dsl)
         return response
+
+    def _msearch(self, default_index: str | None, params: Mapping[str, str], lines: Any) -> Any:
+        """Run each header and body pair as a search; a failed search is its own error item."""
+        if not isinstance(lines, list) or len(lines) % 2:
+            raise DslError(400, "illegal_argument_exception",
+                           "The msearch request must be NDJSON header and body pairs")
+        responses: list[dict[str, Any]] = []
+        for header, body in zip(lines[::2], lines[1::2], strict=True):
+            index = header.get("index", default_index) if isinstance(header, Mapping) else None
+            if isinstance(index, list):
+                index = ",".join(str(name) for name in index)
+            try:
+                response = self._search(index, {}, body or {})
+            except DslError as error:
+                responses.append(_error_body(error))
+            else:
+                response["status"] = 200
+                responses.append(response)
+        return {"took": 1, "responses": responses}
+
+    def _field_caps(self, expression: str, params: Mapping[str, str], body: Mapping[str, Any]
+                    ) -> Any:
+        """Report the type of each field matching ``fields``, as the stored values suggest.
+
+        With ``include_unmapped=true``, the indices that lack a field are listed
+        under the type ``unmapped``. With ``ignore_unavailable=true``, missing
+        indices are left out instead of failing the request.
+        """
+        requested = params.get("fields", body.get("fields", "*"))
+        if isinstance(requested, list):
+            requested = ",".join(str(name) for name in requested)
+        patterns = [part.strip() for part in str(requested).split(",") if part.strip()]
+        if str(params.get("ignore_unavailable", "false")).lower() == "true":
+            expression = ",".join(part for part in expression.split(",")
+                                  if "*" in part or "?" in part or part.strip() in self._indices)
+        indices = self._resolve(expression) if expression else []
+        types: dict[str, dict[str, list[str]]] = {}
+        for name in indices:
+            for document in self._indices[name].documents.values():
+                for field_name, values in document.values.items():
+                    if values and any(fnmatch.fnmatchcase(field_name, pattern)
+                                      for pattern in patterns):
+                        field_type = self._field_type(field_name, values[0])
+                        found = types.setdefault(field_name, {}).setdefault(field_type, [])
+                        if name not in found:
+                            found.append(name)
+        if str(params.get("include_unmapped", "false")).lower() == "true":
+            for by_type in types.values():
+                missing = [name for name in indices
+                           if not any(name in found for found in by_type.values())]
+                if missing:
+                    by_type["unmapped"] = missing
+        fields: dict[str, Any] = {}
+        for field_name, by_type in sorted(types.items()):
+            fields[field_name] = {}
+            for field_type, found in by_type.items():
+                caps: dict[str, Any] = {"type": field_type, "metadata_field": False,
+                                        "searchable": True,
+                                        "aggregatable": field_type not in {"text", "wildcard"}}
+                if len(by_type) > 1:
+                    caps["indices"] = found
+                fields[field_name][field_type] = caps
+        return {"indices": indices, "fields": fields}
+
+    def _field_type(self, name: str, value: Any) -> str:
+        if name in self.dsl.subfields:
+            return self.dsl.subfields[name]
+        if name in self.dsl.text_fields:
+            return "text"
+        if name in self.dsl.date_fields:
+            return "date"
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "long"
+        if isinstance(value, float):
+            return "float"
+        return "keyword"
 
     def _ordered(self, pit: _PointInTime | None, indices: list[str], body: Mapping[str, Any],
                  fields: list[Any]) -> tuple[list[tuple[list[Any], StoredDocument]],
@@ -703,9 +795,11 @@ def _decode_body(path: str, raw: bytes) -> Any:
     if not raw:
         return None
     text = raw.decode("utf-8")
-    if path.rstrip("/").endswith("_bulk"):
+    if path.rstrip("/").endswith(("_bulk", "_msearch")):
         try:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
+            # NDJSON lines end at "\n" only: JSON strings may hold U+2028 or U+0085
+            # unescaped, which str.splitlines() would also split on.
+            return [json.loads(line) for line in text.split("\n") if line.strip()]
         except json.JSONDecodeError as error:
             raise DslError(400, "x_content_parse_exception", str(error)) from error
     try:
