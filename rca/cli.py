@@ -325,11 +325,19 @@ def parse_time(text: str | None, option: str, now: float | None = None) -> float
 
 
 def _write_output(text: str, output: str | None, stream: TextIO | None = None) -> None:
-    """Write to `output` atomically (temporary file, then rename), or to stdout."""
+    """Write to `output` atomically (temporary file, then rename), or to stdout.
+
+    A target that exists and is not a regular file (``/dev/null``, a named pipe)
+    is written directly, because renaming over it would replace the device.
+    """
     if output is None:
         (stream or sys.stdout).write(text if text.endswith("\n") else text + "\n")
         return
     target = Path(output)
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as device:
+            device.write(text)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     # The temporary file outlives the `with` below so it can be renamed into place.
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115

@@ -8,8 +8,9 @@ B's last record of the run precedes A's ``step=collect source=B`` record.
 With ``offset(X)`` the amount node X's clock runs ahead, each ordered pair
 ``a`` before ``b`` gives ``offset(B) - offset(A) <= t_b - t_a``, and each pair in
 the other direction gives a lower bound. Intersecting the bounds of all runs
-gives an interval for the offset difference of each node pair; its midpoint is
-the estimate and its half-width the uncertainty. Offsets are then propagated
+gives an interval for the offset difference of each node pair. The estimate is
+the value in that interval closest to zero (the smallest correction that puts
+every known pair in order) and the half-width is the uncertainty. Offsets are then propagated
 from a reference node (offset 0) along the pairs, adding uncertainties. A pair
 whose bounds contradict each other (a clock stepped in the middle of the
 incident) is reported and estimated from the narrowest consistent bounds only.
@@ -26,6 +27,9 @@ from dataclasses import dataclass, field
 from rca.model import Event
 
 log = logging.getLogger(__name__)
+
+# Seconds an estimate stays inside its bounds, so corrected events never tie.
+_INSET = 0.001
 
 DISPATCH_STEP = "dispatch"
 COLLECT_STEP = "collect"
@@ -162,17 +166,23 @@ def estimate_offsets(bounds: Mapping[tuple[str, str], PairBounds],
 
 
 def _interval_estimate(pair: PairBounds) -> tuple[float | None, float]:
-    """Return the midpoint and half-width of a bounded interval.
+    """Return the smallest correction the bounds allow, and the interval's half-width.
 
-    A one-sided bound gives an estimate only when the clocks violate it; the
-    estimate is then the smallest correction and its uncertainty is unbounded.
+    Fleet clocks are usually synchronized, so the offset closest to zero that
+    satisfies every ordering constraint is the likeliest: a midpoint would shift
+    well-synchronized nodes by half of a wide interval. The estimate stays a
+    millisecond inside the interval so that corrected events do not tie exactly.
+    A one-sided bound gives an estimate only when the clocks violate it, and its
+    uncertainty is then unbounded.
     """
     if math.isfinite(pair.low) and math.isfinite(pair.high):
-        return (pair.low + pair.high) / 2, (pair.high - pair.low) / 2
+        inset = min(_INSET, (pair.high - pair.low) / 2)
+        estimate = min(max(0.0, pair.low + inset), pair.high - inset)
+        return estimate, (pair.high - pair.low) / 2
     if math.isfinite(pair.high) and pair.high < 0:
-        return pair.high, math.inf
+        return pair.high - _INSET, math.inf
     if math.isfinite(pair.low) and pair.low > 0:
-        return pair.low, math.inf
+        return pair.low + _INSET, math.inf
     # A one-sided bound that the clocks already satisfy tells nothing to correct.
     return None, math.inf
 

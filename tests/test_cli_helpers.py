@@ -1,5 +1,7 @@
 """CLI helpers: time parsing and atomic output."""
 
+from pathlib import Path
+
 import pytest
 
 from rca.cli import _write_output, parse_time
@@ -42,3 +44,9 @@ def test_output_file_written_whole(tmp_path):
 
     assert target.read_text() == "# report\n"
     assert [path.name for path in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_output_to_device_writes_through():
+    _write_output("# report\n", "/dev/null")
+
+    assert Path("/dev/null").is_char_device()
