@@ -170,11 +170,24 @@ def _add_extracted_values(values: Values, kb: KnowledgeBase, cause: str,
                 values.setdefault(key, value)
 
 
+# Decoded record fields offered to fix templates: audit paths and SELinux labels,
+# AppArmor profiles, the command. Values matched by a rule's pattern come first.
+_EVENT_FIELD_VALUES = ("path", "name", "cwd", "comm", "exe", "scontext", "tcontext", "tclass",
+                       "profile", "operation", "requested_mask", "denied_mask")
+
+
 def _add_event_values(values: Values, event: Event) -> None:
     for key, value in (("node", event.node), ("kind", event.kind.value),
                        ("transaction", event.transaction_id or "")):
         if value:
             values.setdefault(key, value)
+    for key in _EVENT_FIELD_VALUES:
+        field_value = event.fields.get(key)
+        if isinstance(field_value, str) and field_value:
+            values.setdefault(key, field_value)
+    permissions = event.fields.get("permissions")
+    if isinstance(permissions, list) and permissions:
+        values.setdefault("permission", " ".join(str(item) for item in permissions))
     unit = event.fields.get("unit") or event.fields.get("UNIT") or event.fields.get("_SYSTEMD_UNIT")
     if isinstance(unit, str) and unit:
         values.setdefault("unit", unit)

@@ -253,3 +253,20 @@ def test_first_error_line(text: str, line: int) -> None:
 
     assert event is not None
     assert event.origin.line == line
+
+
+def test_audit_fields_fill_fix_values():
+    from rca.testing.events import make_event
+
+    avc = make_event('avc: denied { write } for comm="go" name="dlv" '
+                     'scontext=system_u:system_r:init_t:s0 '
+                     'tcontext=unconfined_u:object_r:admin_home_t:s0 tclass=file',
+                     kind=SourceKind.AUDIT, level=Level.ERROR, comm="go",
+                     permissions=["write"])
+    avc.fields["path"] = "/opt/tools/bin/dlv"
+
+    diagnosis = diagnose_excerpt([avc], load_knowledge_base())
+
+    assert diagnosis.cause == "perm.selinux_avc"
+    assert diagnosis.values["path"] == "/opt/tools/bin/dlv"
+    assert diagnosis.values["permission"] == "write"

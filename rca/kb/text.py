@@ -13,7 +13,7 @@ import shlex
 import unicodedata
 from collections.abc import Mapping
 
-_TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)\}")
+_TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_]*)(?:\|([^{}]*))?\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_VALUE_LENGTH = 200
 
@@ -24,19 +24,23 @@ def placeholders(template: str) -> list[str]:
 
 
 def fill(template: str, values: Mapping[str, str], *, shell: bool = False) -> str:
-    """Replace ``{name}`` by its value, or by ``<name>`` when the evidence has none.
+    """Replace ``{name}`` by its value from the evidence.
 
-    ``{{`` and ``}}`` stand for literal braces. With `shell`, values are quoted
-    with `shlex.quote` (a missing value stays ``<name>`` for the user to edit).
+    ``{name|text}`` gives the text to use when the evidence has no value; without
+    one, a missing value becomes ``<name>`` in prose and ``NAME`` in a command,
+    where ``<name>`` would be a shell redirection. ``{{`` and ``}}`` stand for
+    literal braces. With `shell`, values are quoted with `shlex.quote`.
     """
 
     def replace(match: re.Match[str]) -> str:
-        name = match[1]
+        name, default = match[1], match[2]
         if name is None:
             return match[0][0]
         value = values.get(name)
         if value is None or value == "":
-            return f"<{name}>"
+            if default is not None:
+                return default
+            return name.upper() if shell else f"<{name}>"
         value = clean_value(value)
         return shlex.quote(value) if shell else value
 

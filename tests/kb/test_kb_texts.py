@@ -39,7 +39,20 @@ def test_fill_quotes_values_for_the_shell(value: str, expected: str) -> None:
 
 
 def test_fill_keeps_missing_value_visible_in_command() -> None:
-    assert fill("ls {path}", {}, shell=True) == "ls <path>"
+    # `<path>` would be a shell redirection if pasted, so commands use `PATH`.
+    assert fill("ls {path}", {}, shell=True) == "ls PATH"
+
+
+def test_fill_default_when_value_missing() -> None:
+    assert fill("df -h {path|/}", {}, shell=True) == "df -h /"
+
+
+def test_fill_default_ignored_when_value_present() -> None:
+    assert fill("holding {path|the failed path}", {"path": "/var"}) == "holding /var"
+
+
+def test_fill_missing_prose_value_in_angle_brackets() -> None:
+    assert fill("See {path}.", {}) == "See <path>."
 
 
 @pytest.mark.parametrize(("text", "expected"), [
