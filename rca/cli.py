@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -18,15 +19,15 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rca import __version__, i18n
-from rca.errors import RcaError, UsageError
+from rca.errors import RcaError, SourceError, UsageError
 from rca.i18n import N_
 
 if TYPE_CHECKING:
     from rca.kb import KnowledgeBase
-    from rca.model import Diagnosis, Event
+    from rca.model import Diagnosis, Event, Investigation
     from rca.settings import Settings
 
 log = logging.getLogger("rca")
@@ -35,8 +36,41 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_NOTHING_FOUND = 2
 
+# The messages argparse prints itself. argparse looks them up through its module's
+# `_` function, which `_localize_argparse` points at the chosen catalog.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+    N_("%(prog)s: error: %(message)s\n"),
+)
+
 _RELATIVE_TIME = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with 1, not argparse's 2.
+
+    Exit status 2 means "nothing found" for every `rca` command, so a typo must
+    not look like an empty result to a script.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, argparse._("%(prog)s: error: %(message)s\n")
+                  % {"prog": self.prog, "message": message})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     lang = _early_lang(args_list)
     _ = i18n.gettext(lang)
+    _localize_argparse(_)
     parser = build_parser(_)
     args = parser.parse_args(args_list)
     _configure_logging(args.verbose)
@@ -68,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser(_: Callable[[str], str]) -> argparse.ArgumentParser:
     """Build the argument parser with help texts in the chosen language."""
-    parser = argparse.ArgumentParser(
+    parser = _ArgumentParser(
         prog="rca",
         description=_("Find the root cause of failed install runs in logs from many nodes."),
     )
@@ -200,12 +235,32 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
     query = Query(since=parse_time(args.since, "--since"),
                   until=parse_time(args.until, "--until"),
                   transaction=args.txn)
+    if query.since is not None and query.until is not None and query.since > query.until:
+        raise UsageError(N_("--since %(since)s is later than --until %(until)s; swap them"),
+                         since=args.since, until=args.until)
     kb = _knowledge_base(args)
 
     result = investigate(args.sources, settings, kb, query)
     report = render(result, kb, format=args.format, lang=lang, kibana=settings.kibana)
     _write_output(report, args.output)
-    return EXIT_OK if result.transactions else EXIT_NOTHING_FOUND
+    if result.transactions:
+        return EXIT_OK
+    _explain_nothing_found(result, args, lang)
+    return EXIT_NOTHING_FOUND
+
+
+def _explain_nothing_found(result: Investigation, args: argparse.Namespace, lang: str) -> None:
+    _ = i18n.gettext(lang)
+    if args.txn:
+        message = _("rca: no run with transaction id %(txn)s in the sources") % {"txn": args.txn}
+    elif not any(stats.lines_read for stats in result.files):
+        message = _("rca: no log lines found in %(sources)s; expected log files, or an "
+                    "incident folder with one sub-folder per node") % {
+                        "sources": ", ".join(args.sources)}
+    else:
+        message = _("rca: no install run found: no record in the selected time range "
+                    "carries a transaction id (txn=...)")
+    print(message, file=sys.stderr)
 
 
 def run_diagnose(args: argparse.Namespace, lang: str) -> int:
@@ -220,8 +275,23 @@ def run_diagnose(args: argparse.Namespace, lang: str) -> int:
             "drop one of them"))
     kb = _knowledge_base(args)
     any_lines = False
+    failed = False
     for path in args.paths:
-        events = read_excerpt(path)
+        # One unreadable file is reported and the others are still diagnosed.
+        try:
+            events = read_excerpt(path)
+        except RcaError as error:
+            failed = True
+            message = error.localized(lang)
+            print(_("rca: error: %(message)s") % {"message": message}, file=sys.stderr)
+            if args.json:
+                print(json.dumps({"path": path, "cause": None, "confidence": 0.0,
+                                  "decided_by": "none", "error": message},
+                                 ensure_ascii=False), flush=True)
+            continue
+        if not events:
+            print(_("rca: %(path)s: no log line to diagnose") % {"path": path},
+                  file=sys.stderr)
         any_lines = any_lines or bool(events)
         diagnosis = diagnose_excerpt(events, kb, rules=not args.no_rules,
                                      classifier=not args.no_classifier)
@@ -229,6 +299,8 @@ def run_diagnose(args: argparse.Namespace, lang: str) -> int:
             print(json.dumps(_diagnosis_json(path, diagnosis), ensure_ascii=False), flush=True)
         else:
             print(format_diagnosis_line(path, diagnosis, kb, lang), flush=True)
+    if failed:
+        return EXIT_ERROR
     return EXIT_OK if any_lines else EXIT_NOTHING_FOUND
 
 
@@ -334,6 +406,16 @@ def _write_output(text: str, output: str | None, stream: TextIO | None = None) -
         (stream or sys.stdout).write(text if text.endswith("\n") else text + "\n")
         return
     target = Path(output)
+    try:
+        _write_file(text, target)
+    except OSError as error:
+        raise SourceError(N_("cannot write the report to %(path)s: %(reason)s"),
+                          path=output, reason=error.strerror or str(error)) from error
+
+
+def _write_file(text: str, target: Path) -> None:
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     if target.exists() and not target.is_file():
         with target.open("w", encoding="utf-8") as device:
             device.write(text)
@@ -348,10 +430,18 @@ def _write_output(text: str, output: str | None, stream: TextIO | None = None) -
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # A temporary file is private (0600); give the report the usual mode.
+        os.chmod(handle.name, 0o666 & ~_current_umask())
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _early_lang(argv: list[str]) -> str:
@@ -367,7 +457,16 @@ def _early_lang(argv: list[str]) -> str:
                 return i18n.resolve_lang(value)
             except RcaError:
                 break
-    return i18n.resolve_lang(None)
+    try:
+        return i18n.resolve_lang(None)
+    except RcaError:
+        # An invalid RCA_LANG is reported once the command runs; help stays readable.
+        return i18n.ENGLISH
+
+
+def _localize_argparse(translate: Callable[[str], str]) -> None:
+    """Make argparse print its own words (usage, errors) in the chosen language."""
+    argparse._ = translate  # type: ignore[attr-defined]
 
 
 def _configure_logging(verbosity: int) -> None:

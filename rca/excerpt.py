@@ -27,6 +27,9 @@ def read_excerpt(path: str) -> list[Event]:
         return events
 
     file_path = Path(path)
+    if file_path.is_dir():
+        raise SourceError(N_("%(path)s is a folder; diagnose takes one saved error output per "
+                             "file. Use rca investigate for a folder of logs."), path=path)
     if not file_path.is_file():
         raise SourceError(N_("%(path)s: no such file. Give a saved error output, or - to "
                              "read standard input."), path=path)

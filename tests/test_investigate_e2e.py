@@ -165,3 +165,96 @@ def test_diagnose_reads_standard_input(monkeypatch, capsys):
     assert code == 0
     assert record["path"] == "-"
     assert record["cause"] == "network.timeout"
+
+
+def test_usage_error_exits_one(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["investigate", str(INCIDENT), "--format", "pdf"])
+
+    assert exit_info.value.code == 1
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_usage_error_in_chinese(capsys):
+    with pytest.raises(SystemExit):
+        main(["investigate", "--lang", "zh-CN"])
+
+    assert "缺少以下必需参数" in capsys.readouterr().err
+
+
+def test_invalid_rca_lang_reported_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("RCA_LANG", "fr")
+
+    code = main(["investigate", str(INCIDENT)])
+
+    assert code == 1
+    assert "rca: error:" in capsys.readouterr().err
+
+
+def test_since_after_until_rejected(capsys):
+    code = main(["investigate", str(INCIDENT), "--since", "2026-12-03T03:00:00Z",
+                 "--until", "2026-12-03T01:00:00Z"])
+
+    assert code == 1
+    assert "later than --until" in capsys.readouterr().err
+
+
+def test_unknown_txn_is_explained(capsys):
+    code = main(["investigate", str(INCIDENT), "--txn", "run-9999", "--lang", "en"])
+
+    assert code == 2
+    assert "no run with transaction id run-9999" in capsys.readouterr().err
+
+
+def test_empty_folder_is_explained(tmp_path, capsys):
+    code = main(["investigate", str(tmp_path), "--lang", "en"])
+
+    assert code == 2
+    assert "no log lines found" in capsys.readouterr().err
+
+
+def test_output_into_missing_folder_is_error(tmp_path, capsys):
+    code = main(["investigate", str(INCIDENT), "-o", str(tmp_path / "absent" / "r.md")])
+
+    assert code == 1
+    assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_output_onto_folder_is_error(tmp_path, capsys):
+    code = main(["investigate", str(INCIDENT), "-o", str(tmp_path)])
+
+    assert code == 1
+    assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_output_file_has_shareable_mode(tmp_path, capsys):
+    import os
+    import stat
+
+    target = tmp_path / "r.md"
+    old_mask = os.umask(0o022)
+    try:
+        main(["investigate", str(INCIDENT), "-o", str(target)])
+    finally:
+        os.umask(old_mask)
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_diagnose_continues_after_missing_file(tmp_path, capsys):
+    good = tmp_path / "dns.log"
+    good.write_text("go: lookup proxy.example.net on 127.0.0.53:53: no such host\n")
+
+    code = main(["diagnose", "--json", str(tmp_path / "absent.log"), str(good)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    assert code == 1
+    assert lines[0]["error"]
+    assert lines[1]["cause"] == "network.dns"
+
+
+def test_diagnose_folder_is_explained(tmp_path, capsys):
+    code = main(["diagnose", str(tmp_path), "--lang", "en"])
+
+    assert code == 1
+    assert "is a folder" in capsys.readouterr().err
