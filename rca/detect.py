@@ -22,6 +22,9 @@ from rca.model import Event, Transaction
 
 DEFAULT_CAUSAL_LEAD = 10.0
 
+# Seconds within which the same message from two collectors is one record.
+ECHO_WINDOW = 2.0
+
 CausalTest = Callable[[Event], bool]
 
 
@@ -68,8 +71,33 @@ def _detect_one(txn: Transaction, is_causal: CausalTest, causal_lead: float) -> 
     # `txn.events` is already sorted; keep that order for the candidates.
     position = {id(event): index for index, event in enumerate(txn.events)}
     candidates.sort(key=lambda event: position[id(event)])
+    candidates = _without_echoes(candidates)
     txn.first_error = candidates[0]
     txn.symptoms = candidates[1:]
+
+
+def _without_echoes(candidates: list[Event]) -> list[Event]:
+    """Drop copies of one record that a second collector logged on the same node.
+
+    Installers that also write to the journal, and the journal's audit transport,
+    deliver the same message twice: once in the installer log or audit.log and
+    once in journald, a millisecond apart. Only the first copy is kept, so a
+    symptom chain does not list each error twice.
+    """
+    kept: list[Event] = []
+    for event in candidates:
+        if not any(_is_echo(event, earlier) for earlier in kept):
+            kept.append(event)
+    return kept
+
+
+def _is_echo(event: Event, earlier: Event) -> bool:
+    if event.kind == earlier.kind or event.node != earlier.node:
+        return False
+    if event.timestamp is None or earlier.timestamp is None:
+        return False
+    return (abs(event.timestamp - earlier.timestamp) <= ECHO_WINDOW
+            and event.message.strip() == earlier.message.strip())
 
 
 def _ambiguous_candidates(txn: Transaction, uncertainty: Mapping[str, float]) -> list[Event]:

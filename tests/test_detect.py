@@ -97,3 +97,26 @@ def test_error_within_clock_uncertainty_is_ambiguous():
     detect(transactions, clock_uncertainty={"a": 0.2, "b": 0.2})
 
     assert transactions[0].ambiguous_order == [close]
+
+
+def test_journald_copy_of_error_is_not_a_symptom():
+    error = make_event("dial tcp 10.1.2.3:443: i/o timeout", clock="02:00:01.164", node="n",
+                       txn="r", level=ERROR)
+    copy = make_event("dial tcp 10.1.2.3:443: i/o timeout", clock="02:00:01.165", node="n",
+                      txn="r", level=ERROR, kind=SourceKind.JOURNALD)
+    wrapper = make_event("run failed", clock="02:00:02", node="n", txn="r", level=ERROR)
+
+    txn = _run([error, copy, wrapper])
+
+    assert txn.first_error is error
+    assert txn.symptoms == [wrapper]
+
+
+def test_same_message_on_other_node_is_kept():
+    first = make_event("no such host", clock="02:00:01", node="a", txn="r", level=ERROR)
+    other = make_event("no such host", clock="02:00:01.5", node="b", txn="r", level=ERROR,
+                       kind=SourceKind.JOURNALD)
+
+    txn = _run([first, other])
+
+    assert txn.symptoms == [other]

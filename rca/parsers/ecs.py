@@ -433,3 +433,40 @@ def _audit_pair(key: str, value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{key}={value}"
     return f'{key}="{value}"'
+
+
+def merge_audit_records(events: list[Event]) -> list[Event]:
+    """Merge audit documents of one audit event into one `Event`, in place of many.
+
+    The auditd module indexes one document per record, while the files source
+    groups the records that share ``msg=audit(SECONDS.MILLIS:SERIAL)`` into one
+    event. Merging by node and audit id gives the AVC event its SYSCALL, PATH and
+    PROCTITLE fields here too. The first document keeps its place and origin;
+    fields it lacks are taken from the later ones.
+    """
+    merged: list[Event] = []
+    first_of: dict[tuple[str, str], Event] = {}
+    for event in events:
+        audit_id = event.fields.get("audit_id")
+        if event.kind is not SourceKind.AUDIT or not isinstance(audit_id, str):
+            merged.append(event)
+            continue
+        first = first_of.setdefault((event.node, audit_id), event)
+        if first is event:
+            merged.append(event)
+            continue
+        _merge_into(first, event)
+    return merged
+
+
+def _merge_into(first: Event, other: Event) -> None:
+    record_types = first.fields.setdefault("record_types", [])
+    for record_type in other.fields.get("record_types", []):
+        if record_type not in record_types:
+            record_types.append(record_type)
+    for key, value in other.fields.items():
+        first.fields.setdefault(key, value)
+    if other.level > first.level:
+        first.level = other.level
+        first.message = other.message
+    first.raw = f"{first.raw}\n{other.raw}"

@@ -359,7 +359,9 @@ class _Session:
             seen.add(key)
             self._sequence += 1
             events.append(ecs.event_from_hit(hit, sequence=self._sequence))
-        return events
+        # NOTE: records of one audit event that land on different pages or in
+        # different queries stay separate events.
+        return ecs.merge_audit_records(events)
 
     def scan(self, query: dict[str, Any], label: str) -> Iterator[dict[str, Any]]:
         """Yield every hit of `query`, a page of `page_size` per request."""
