@@ -240,13 +240,47 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
                          since=args.since, until=args.until)
     kb = _knowledge_base(args)
 
-    result = investigate(args.sources, settings, kb, query)
+    if _should_stream(args.sources, settings.stream_above_mb):
+        from rca.streaming import investigate_streaming
+
+        result = investigate_streaming(args.sources, settings, kb, query,
+                                       workers=settings.workers or None, quiet=args.quiet)
+    else:
+        result = investigate(args.sources, settings, kb, query)
     report = render(result, kb, format=args.format, lang=lang, kibana=settings.kibana)
     _write_output(report, args.output)
     if result.transactions:
         return EXIT_OK
     _explain_nothing_found(result, args, lang)
     return EXIT_NOTHING_FOUND
+
+
+def _should_stream(sources: Sequence[str], threshold_mb: float) -> bool:
+    """Stream when the local files add up to more than `threshold_mb` megabytes.
+
+    Small incidents are read in full, which gives complete line accounting and
+    full timelines for successful runs too; large ones are streamed so memory
+    stays bounded. Elasticsearch sources are never streamed: the server filters.
+    """
+    limit = threshold_mb * 1024 * 1024
+    total = 0
+    for source in sources:
+        if source.startswith(("es://", "es+https://", "http://", "https://")):
+            return False
+        for path in _walk_files(Path(source)):
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+            if total > limit:
+                return True
+    return False
+
+
+def _walk_files(root: Path) -> Sequence[Path]:
+    if root.is_file():
+        return [root]
+    return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]
 
 
 def _explain_nothing_found(result: Investigation, args: argparse.Namespace, lang: str) -> None:

@@ -67,6 +67,8 @@ class Settings:
 
     margin: float = 30.0
     causal_lead: float = 10.0
+    stream_above_mb: float = 32.0
+    workers: int = 0
     lang: str = ""
     timezone: str = "UTC"
     knowledge_base: list[str] = field(default_factory=list)
@@ -84,6 +86,8 @@ class Settings:
 ENVIRONMENT = {
     "RCA_MARGIN": ("margin",),
     "RCA_CAUSAL_LEAD": ("causal_lead",),
+    "RCA_STREAM_ABOVE_MB": ("stream_above_mb",),
+    "RCA_WORKERS": ("workers",),
     "RCA_LANG": ("lang",),
     "RCA_TIMEZONE": ("timezone",),
     "RCA_ES_URL": ("elasticsearch", "url"),
@@ -121,6 +125,12 @@ def validate(settings: Settings) -> None:
     if settings.margin < 0:
         raise ConfigError(N_("margin must be zero or more seconds, not %(value)s"),
                           value=settings.margin)
+    if settings.stream_above_mb < 0:
+        raise ConfigError(N_("stream_above_mb must be zero or more, not %(value)s"),
+                          value=settings.stream_above_mb)
+    if settings.workers < 0:
+        raise ConfigError(N_("workers must be zero (all cores) or more, not %(value)s"),
+                          value=settings.workers)
     if settings.causal_lead < 0:
         raise ConfigError(N_("causal_lead must be zero or more seconds, not %(value)s"),
                           value=settings.causal_lead)

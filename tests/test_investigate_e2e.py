@@ -258,3 +258,15 @@ def test_diagnose_folder_is_explained(tmp_path, capsys):
 
     assert code == 1
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_streaming_path_gives_same_statuses(monkeypatch, capsys):
+    expected = _investigate_json(capsys, str(INCIDENT))
+    monkeypatch.setenv("RCA_STREAM_ABOVE_MB", "0")
+
+    streamed = _investigate_json(capsys, str(INCIDENT))
+
+    def summary(report):
+        return [(txn["id"], txn["status"], txn["cause"]) for txn in report["transactions"]]
+
+    assert summary(streamed) == summary(expected)
