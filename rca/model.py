@@ -149,8 +149,10 @@ class FileStats:
     """Line accounting for one input file.
 
     Every line read ends in exactly one bucket, so
-    ``lines_read == parsed + unparsed + continuation + duplicates`` holds for a
-    file that was read. A skipped file has `skipped` set to the reason and reads
+    ``lines_read == parsed + unparsed + continuation + duplicates + skimmed``
+    holds for a file that was read. `skimmed` counts lines that the streaming
+    scan read and checked for markers but did not parse, because they could not
+    change the result. A skipped file has `skipped` set to the reason and reads
     no lines.
     """
 
@@ -162,7 +164,10 @@ class FileStats:
     unparsed: int = 0
     continuation: int = 0
     duplicates: int = 0
+    skimmed: int = 0
     timestamps_inferred: int = 0
+    clock_steps: int = 0
+    """Backward steps of the file's clock larger than the tolerance of `rca.timeorder`."""
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
     unparsed_examples: list[tuple[int, str]] = field(default_factory=list)
@@ -228,6 +233,9 @@ class Transaction:
     first_error: Event | None = None
     symptoms: list[Event] = field(default_factory=list)
     diagnosis: Diagnosis | None = None
+    complete: bool = True
+    """False when only the run's own boundary and error records were read (the
+    streaming path does so for successful runs), so `events` is partial."""
     ambiguous_order: list[Event] = field(default_factory=list)
     """Errors on other nodes that may have come before `first_error`: their
     distance from it is within the clock-offset uncertainty of the two nodes."""
@@ -239,7 +247,7 @@ class Investigation:
 
     `transactions` holds failed and successful runs, failed first in time order.
     `unassigned_events` counts events that joined no transaction (no id and
-    outside every run's window). `warnings` are shown at the top of the report
+    outside every run's window); it is None when the source did not count them. `warnings` are shown at the top of the report
     (partial results from a server, files that could not be read).
     """
 
@@ -248,7 +256,7 @@ class Investigation:
     files: list[FileStats] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     generated_at: float = 0.0
-    unassigned_events: int = 0
+    unassigned_events: int | None = 0
     window_margin: float = 0.0
     clock_offsets: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Per node, the estimated or configured clock offset and its uncertainty in

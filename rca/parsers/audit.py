@@ -402,6 +402,7 @@ class _Group:
     first_line: int
     records: list[AuditRecord] = field(default_factory=list)
     texts: set[str] = field(default_factory=set)
+    lines: set[int] = field(default_factory=set)
     closed: bool = False
 
 
@@ -424,6 +425,7 @@ class _Grouper:
             self._open[key] = group
         elif record.text in group.texts:
             return False
+        group.lines.add(line)
         if record.type == "EOE":
             group.closed = True
             return True
@@ -450,6 +452,8 @@ class _Grouper:
         if len(self._recent) > _RECENT_EVENTS:
             self._recent.popitem(last=False)
         if group.records:
+            # NOTE: a line with glued records of two events counts in both events' lines.
+            self._context.note_record_lines(group.first_line, len(group.lines), 0)
             yield _event(group, self._context)
 
 

@@ -69,6 +69,11 @@ class ParseContext:
     stats: FileStats = field(default_factory=lambda: FileStats(path=""))
     reference_time: float = field(default_factory=time.time)
     tz: dt.tzinfo = dt.UTC
+    record_lines: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Lines of each record that spans more than one line, by the record's first
+    line number: how many were counted as parsed and how many as continuation. A
+    record missing here is one parsed line. The files source reads it to move a
+    duplicate record's lines into `FileStats.duplicates`."""
 
     def __post_init__(self) -> None:
         if not self.stats.path:
@@ -81,6 +86,17 @@ class ParseContext:
     def origin(self, line: int | None) -> Origin:
         return Origin(self.path, line)
 
+    def note_record_lines(self, first_line: int | None, parsed: int, continuation: int) -> None:
+        """Record how the lines of the record starting at `first_line` were counted."""
+        if first_line is not None and (parsed, continuation) != (1, 0):
+            self.record_lines[first_line] = (parsed, continuation)
+
+    def take_record_lines(self, first_line: int | None) -> tuple[int, int]:
+        """Return and forget the ``(parsed, continuation)`` line counts of a record."""
+        if first_line is None:
+            return 1, 0
+        return self.record_lines.pop(first_line, (1, 0))
+
 
 class MultilineRecord:
     """An event whose continuation lines are still being read.
@@ -91,15 +107,17 @@ class MultilineRecord:
     ``fields["continuation_dropped"]`` and not kept.
     """
 
-    __slots__ = ("_dropped", "_lines", "_size", "event")
+    __slots__ = ("_dropped", "_lines", "_size", "continuation", "event")
 
     def __init__(self, event: Event) -> None:
         self.event = event
+        self.continuation = 0
         self._lines: list[str] = []
         self._size = 0
         self._dropped = 0
 
     def append(self, text: str) -> None:
+        self.continuation += 1
         if self._dropped or self._size + len(text) > MAX_RECORD_CHARS:
             self._dropped += 1
             return
@@ -118,6 +136,12 @@ class MultilineRecord:
             event.raw = f"{event.raw}\n{tail}"
         if self._dropped:
             event.fields["continuation_dropped"] = self._dropped
+        return event
+
+    def finish_into(self, context: ParseContext) -> Event:
+        """Finish the record and note its lines (one parsed, the rest continuation)."""
+        event = self.finish()
+        context.note_record_lines(event.origin.line, 1, self.continuation)
         return event
 
 

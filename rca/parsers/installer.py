@@ -66,7 +66,7 @@ def parse(lines: Lines, context: ParseContext) -> Iterator[Event]:
         event = read_record(number, text, context)
         if event is not None:
             if pending is not None:
-                yield pending.finish()
+                yield pending.finish_into(context)
             pending = MultilineRecord(event)
             stats.parsed += 1
         elif pending is not None:
@@ -77,7 +77,7 @@ def parse(lines: Lines, context: ParseContext) -> Iterator[Event]:
         else:
             stats.note_unparsed(number, text)
     if pending is not None:
-        yield pending.finish()
+        yield pending.finish_into(context)
 
 
 def read_record(number: int, text: str, context: ParseContext) -> Event | None:

@@ -180,6 +180,7 @@ def _close_object(pending: list[tuple[int, str]], context: ParseContext) -> Even
         return None
     context.stats.parsed += 1
     context.stats.continuation += len(pending) - 1
+    context.note_record_lines(pending[0][0], 1, len(pending) - 1)
     return entry_event(entry, pending[0][0], text, context)
 
 
@@ -332,12 +333,19 @@ class _ExportReader:
         self._entry: dict[str, Any] = {}
         self._raw: list[str] = []
         self._first_line = 0
+        # Lines of the open entry counted as parsed and as continuation.
+        self._entry_parsed = 0
+        self._entry_continuation = 0
+        # True when a damaged binary value ended inside a line: the next read
+        # continues that line, or the line is the last one of the stream.
+        self._partial_line = False
 
     def entries(self) -> Iterator[Event]:
         while True:
             line = self._stream.readline(_MAX_EXPORT_LINE)
             if not line:
                 break
+            self._partial_line = False
             if len(line) == _MAX_EXPORT_LINE and not line.endswith(b"\n"):
                 self._skip_rest_of_line()
             self._number += 1
@@ -347,6 +355,9 @@ class _ExportReader:
                 yield from self._finish_entry()
             else:
                 self._read_field(line.rstrip(b"\n"))
+        if self._partial_line:
+            self._stats.lines_read += 1
+            self._stats.unparsed += 1
         yield from self._finish_entry()
 
     def _skip_rest_of_line(self) -> None:
@@ -363,6 +374,7 @@ class _ExportReader:
         if equals:
             self._add(name, value)
             self._stats.parsed += 1
+            self._entry_parsed += 1
         elif _export_name(line.decode("ascii", "replace")):
             self._read_binary(line)
         else:
@@ -373,17 +385,21 @@ class _ExportReader:
         length = struct.unpack("<Q", prefix)[0] if len(prefix) == 8 else -1
         data = self._stream.read(length) if 0 <= length <= _MAX_EXPORT_VALUE else b""
         terminator = self._stream.read(1) if len(data) == length else b""
-        spanned = (prefix + data).count(b"\n") + (1 if terminator else 0)
+        consumed = prefix + data + terminator
+        spanned = consumed.count(b"\n")
         self._stats.lines_read += spanned
         if terminator != b"\n":
             # Damaged: the length prefix does not match the data that follows.
             self._stats.note_unparsed(self._number, name.decode("utf-8", "replace"))
             self._stats.unparsed += spanned
             self._number += spanned
+            self._partial_line = bool(consumed) and not consumed.endswith(b"\n")
             return
         self._add(name, data)
         self._stats.parsed += 1
         self._stats.continuation += spanned
+        self._entry_parsed += 1
+        self._entry_continuation += spanned
         self._number += spanned
 
     def _add(self, name_bytes: bytes, value_bytes: bytes) -> None:
@@ -399,6 +415,10 @@ class _ExportReader:
     def _finish_entry(self) -> Iterator[Event]:
         if self._entry:
             raw = "\n".join(self._raw)
+            self._context.note_record_lines(self._first_line, self._entry_parsed,
+                                            self._entry_continuation)
             yield entry_event(self._entry, self._first_line, raw, self._context)
         self._entry = {}
         self._raw = []
+        self._entry_parsed = 0
+        self._entry_continuation = 0

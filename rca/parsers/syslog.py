@@ -20,6 +20,10 @@ audit record (``audit: type=1400 audit(...)``) is decoded like audit.log; its
 audit stamp, exact and in UTC, becomes the event time. Lines that start with
 white space or with ``-- `` (journalctl's catalog text) continue the previous
 record.
+
+An event whose year came from `SyslogClock` has ``fields["year_inferred"]``
+set, so that the files source can check the year against dated records of the
+same node (`rca.years`).
 """  # noqa: E501 - the examples are real lines, kept whole
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class _Header(NamedTuple):
     rest: str
     priority: int | None
     structured: bool
+    year_inferred: bool = False
 
 
 def sniff(sample: list[str]) -> float:
@@ -113,7 +118,7 @@ def parse(lines: Lines, context: ParseContext) -> Iterator[Event]:
         event = read_line(number, text, context, clock)
         if event is not None:
             if pending is not None:
-                yield pending.finish()
+                yield pending.finish_into(context)
             pending = MultilineRecord(event)
             stats.parsed += 1
         elif _JOURNAL_MARKER_RE.match(text):
@@ -126,7 +131,7 @@ def parse(lines: Lines, context: ParseContext) -> Iterator[Event]:
         else:
             stats.note_unparsed(number, text)
     if pending is not None:
-        yield pending.finish()
+        yield pending.finish_into(context)
 
 
 def _continues(text: str) -> bool:
@@ -183,7 +188,8 @@ def _rfc3164_header(
     if host is None:
         return None
     context.stats.timestamps_inferred += 1
-    return _Header(clock.timestamp(stamp), host.group(1), host.group(2), priority, False)
+    return _Header(clock.timestamp(stamp), host.group(1), host.group(2), priority, False,
+                   year_inferred=True)
 
 
 def _iso_header(
@@ -244,6 +250,8 @@ def _event(
     level, message, audit_time = _level_and_message(message, program, header.priority, fields)
     if audit_time is not None:
         timestamp = audit_time
+    elif header.year_inferred and timestamp is not None:
+        fields["year_inferred"] = True
     return Event(
         timestamp=timestamp,
         node=context.node_for(header.host),

@@ -52,6 +52,12 @@ FUTURE_TOLERANCE_SECONDS = 31 * 86400.0
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
+# The range `datetime` can show: 0001-01-01 to 9999-12-31 UTC. A numeric stamp
+# outside it is garbage (a damaged journal field, a counter taken for a time),
+# and reports could not print it.
+MIN_TIMESTAMP = -62135596800.0
+MAX_TIMESTAMP = 253402300799.0
+
 _Clock = tuple[int, int, int]  # hour, minute, second
 
 
@@ -127,17 +133,22 @@ def ctime_timestamp(match: re.Match[str], tz: dt.tzinfo = dt.UTC) -> float | Non
     )
 
 
-def audit_timestamp(seconds: str, millis: str) -> float:
-    """Convert the parts of an audit stamp ``1700000000.123`` to POSIX seconds."""
-    return int(seconds) + int(millis) / 1000.0
+def audit_timestamp(seconds: str, millis: str) -> float | None:
+    """Convert the parts of an audit stamp ``1700000000.123`` to POSIX seconds, or None."""
+    return in_range(int(seconds) + int(millis) / 1000.0)
+
+
+def in_range(timestamp: float) -> float | None:
+    """Return `timestamp` if a date can show it (years 1 to 9999), else None."""
+    return timestamp if MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP else None
 
 
 def microseconds_timestamp(value: str) -> float | None:
     """Convert journald's microseconds since the epoch (a decimal string) to seconds."""
     value = value.strip()
-    if not value.isdigit():
+    if not value.isdigit() or not value.isascii():
         return None
-    return int(value) / 1_000_000
+    return in_range(int(value) / 1_000_000)
 
 
 def epoch_number_timestamp(value: str) -> float | None:
@@ -155,7 +166,7 @@ def epoch_number_timestamp(value: str) -> float | None:
     for limit, scale in ((1e11, 1.0), (1e14, 1e3), (1e17, 1e6)):
         if number < limit:
             return number / scale
-    return number / 1e9
+    return in_range(number / 1e9)
 
 
 class SyslogClock:

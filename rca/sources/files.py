@@ -13,12 +13,23 @@ every run. Rotated (``installer.log.1``) and compressed (``.gz``, ``.bz2``,
 Lines are split on ``\\n`` only: `str.splitlines` also splits on 0x1D and would
 cut ENRICHED audit records. A trailing ``\\r`` is dropped, NUL bytes are removed
 and invalid UTF-8 is replaced. A line longer than `MAX_LINE_BYTES` is cut to that
-length, which ``fields["truncated"]`` and a warning record.
+length, which ``fields["truncated"]`` and a warning record. A run of NUL bytes at
+the start of a line, as a writer that kept its offset after a copytruncate
+rotation leaves, is dropped before the length is checked.
 
 A file that cannot be read (no permission, binary content, an unsupported
 archive, a symbolic link loop) is reported in `FileStats.skipped` and the other
 files are still read. A damaged compressed file yields the lines before the
-damage and a warning.
+damage and a warning. Invalid UTF-8, NUL bytes, a last line without a line
+ending and an empty file each add a warning, so the report names every damaged
+file.
+
+After parsing, each file's records are kept in file order where its clock
+stepped back (`rca.timeorder`). Records already read from another file or
+earlier in the same file are dropped as duplicates (`rca.dedupe`), and the file
+that contains the later copy counts the copy's lines in `FileStats.duplicates`.
+`read_paths` then checks the years of syslog records against the dated records
+of their node (`rca.years`).
 """
 
 from __future__ import annotations
@@ -38,13 +49,16 @@ import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from rca import i18n
+from rca.dedupe import Deduplicator
 from rca.errors import SourceError
 from rca.i18n import N_
 from rca.model import Event, FileStats
 from rca.parsers.base import ParseContext, detect_format, get_parser
+from rca.timeorder import DEFAULT_TOLERANCE, TimeRepairs, restore_file_order
+from rca.years import YearShift, anchor_years
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +98,23 @@ _READ_STOPPED = N_("read stopped after line %(line)s: %(error)s")
 _LINES_CUT = N_("%(count)s line(s) longer than %(limit)s bytes were cut to that length, "
                 "the first at line %(line)s")
 _NO_SUCH_PATH = N_("%(path)s: no such file or folder. Give an incident folder or a log file.")
+_EMPTY_FILE = N_("empty file")
+_INVALID_UTF8 = N_("%(count)s line(s) with invalid UTF-8 were read with U+FFFD in place of "
+                   "the invalid bytes, the first at line %(line)s")
+_NUL_BYTES = N_("%(count)s NUL byte(s) removed, the first at line %(line)s")
+_NO_LINE_ENDING = N_("line %(line)s has no line ending, so the file may have been cut while it "
+                     "was written and its last record may be incomplete")
+_CLOCK_STEPS = N_("the clock stepped back %(count)s time(s), first on %(node)s by %(seconds)s s "
+                  "at line %(line)s, so the records before each step were moved back by the "
+                  "size of the step")
+_OUT_OF_ORDER = N_("%(count)s record(s) more than %(tolerance)s s out of time order kept their "
+                   "place in the file, the first at line %(line)s")
+_YEAR_FROM_NODE = N_("%(count)s record(s) of %(node)s were moved by %(years)s year(s) to match "
+                     "the node's dated records, because the file's modification time is not "
+                     "the time of its last record")
+_YEAR_FROM_INCIDENT = N_("%(count)s record(s) of %(node)s were moved by %(years)s year(s) to "
+                         "match the dated records of the other nodes, because the file's "
+                         "modification time is not the time of its last record")
 _UNSUPPORTED_MAGIC = (
     (b"\x28\xb5\x2f\xfd", N_("zstd-compressed file; decompress it first (unzstd)")),
     (b"PK\x03\x04", N_("zip archive; extract it first")),
@@ -125,13 +156,16 @@ class FileSettings:
     `node_timezones` maps a node name to the zone of its stamps that carry none,
     and other nodes use `default_timezone`. `format` forces one format for every
     file instead of detecting it. `lang` (``en`` or ``zh-CN``) is the language of
-    skip reasons and warnings in `FileStats`.
+    skip reasons and warnings in `FileStats`. `clock_step_tolerance` is how many
+    seconds a record may be earlier than the one before it in its file before
+    `rca.timeorder` repairs the order.
     """
 
     default_timezone: dt.tzinfo = dt.UTC
     node_timezones: Mapping[str, dt.tzinfo] = field(default_factory=dict)
     format: str | None = None
     lang: str = i18n.ENGLISH
+    clock_step_tolerance: float = DEFAULT_TOLERANCE
 
     def timezone_for(self, node: str) -> dt.tzinfo:
         return self.node_timezones.get(node, self.default_timezone)
@@ -157,23 +191,40 @@ class _Unreadable(Exception):
     """A file that is skipped; the message is the English reason, a catalog message id."""
 
 
+@dataclass(slots=True)
+class _ReadState:
+    """State shared by the reads of one call: sequence numbers, seen records, file times."""
+
+    sequence: Iterator[int] = field(default_factory=itertools.count)
+    deduplicator: Deduplicator = field(default_factory=Deduplicator)
+    modification_times: dict[str, float] = field(default_factory=dict)
+
+
 def read_paths(
     paths: Sequence[Path], settings: FileSettings
 ) -> tuple[list[Event], list[FileStats]]:
-    """Read every file under `paths`; returns the events and one `FileStats` per file."""
+    """Read every file under `paths`; returns the events and one `FileStats` per file.
+
+    Unlike `iter_paths`, this also checks inferred syslog years against the dated
+    records of each node, which needs every event first.
+    """
     stats: list[FileStats] = []
-    events = list(iter_paths(paths, settings, stats))
+    state = _ReadState()
+    events = list(iter_paths(paths, settings, stats, state=state))
+    _anchor_years(events, stats, state, settings)
     return events, stats
 
 
 def iter_paths(
-    paths: Sequence[Path], settings: FileSettings, stats: list[FileStats]
+    paths: Sequence[Path], settings: FileSettings, stats: list[FileStats], *,
+    state: _ReadState | None = None,
 ) -> Iterator[Event]:
     """Stream the events of every file under `paths`, appending each file's stats to `stats`.
 
+    A record already yielded from an earlier file is dropped as a duplicate.
     Raises SourceError when a path does not exist.
     """
-    sequence = itertools.count()
+    state = state or _ReadState()
     for log_file in find_files(paths, settings.lang):
         file_stats = FileStats(path=log_file.display, node=log_file.node)
         stats.append(file_stats)
@@ -181,7 +232,7 @@ def iter_paths(
             file_stats.skipped = log_file.skipped
             logger.debug("skipped %s: %s", log_file.display, log_file.skipped)
             continue
-        yield from iter_file_events(log_file, file_stats, settings, sequence)
+        yield from iter_file_events(log_file, file_stats, settings, state.sequence, state=state)
 
 
 def read_file(
@@ -194,7 +245,9 @@ def read_file(
         settings = dataclasses.replace(settings, format=format)
     log_file = LogFile(path, path.name, node=node, default_node=_folder_name(path.parent))
     stats = FileStats(path=log_file.display, node=node)
-    events = list(iter_file_events(log_file, stats, settings, itertools.count()))
+    state = _ReadState()
+    events = list(iter_file_events(log_file, stats, settings, state.sequence, state=state))
+    _anchor_years(events, [stats], state, settings)
     return events, stats
 
 
@@ -205,17 +258,24 @@ def read_bytes(
     """Read log text held in memory (standard input) as if it were a file called `name`."""
     stats = FileStats(path=name, node=node)
     context = ParseContext(path=name, node=node, stats=stats, reference_time=time.time())
-    reader = _StreamReader(context, format, i18n.gettext(lang))
+    translate = i18n.gettext(lang)
+    reader = _StreamReader(context, format, translate)
     events = list(reader.events(lambda: _open_bytes(data), name))
+    events = _clean_file(events, context, DEFAULT_TOLERANCE, Deduplicator(), translate)
     for sequence, event in enumerate(events):
         event.sequence = sequence
     return events, stats
 
 
 def iter_file_events(
-    log_file: LogFile, stats: FileStats, settings: FileSettings, sequence: Iterator[int]
+    log_file: LogFile, stats: FileStats, settings: FileSettings, sequence: Iterator[int], *,
+    state: _ReadState | None = None,
 ) -> Iterator[Event]:
-    """Parse one file, counting into `stats`; sequence numbers are drawn from `sequence`."""
+    """Parse one file, counting into `stats`; sequence numbers are drawn from `sequence`.
+
+    The file's events are held until its last line is read, because a clock step
+    found there moves every earlier record of the file (`rca.timeorder`).
+    """
     translate = i18n.gettext(settings.lang)
     try:
         mtime = log_file.path.stat().st_mtime
@@ -223,21 +283,109 @@ def iter_file_events(
         stats.skipped = _reason(error, translate)
         logger.warning("cannot read %s: %s", log_file.display, error)
         return
+    state = state or _ReadState()
+    state.modification_times[log_file.display] = mtime
     context = ParseContext(
         path=log_file.display, node=log_file.node, default_node=log_file.default_node,
         stats=stats, reference_time=mtime, tz=settings.timezone_for(log_file.node),
     )
     reader = _StreamReader(context, settings.format, translate)
-    nodes: set[str] = set()
-    for event in reader.events(lambda: _open_path(log_file.path), log_file.path.name):
-        event.sequence = next(sequence)
-        if reader.truncated and event.origin.line in reader.truncated:
+    events = list(reader.events(lambda: _open_path(log_file.path), log_file.path.name))
+    for event in events:
+        if event.origin.line in reader.truncated:
             event.fields["truncated"] = True
+    events = _clean_file(events, context, settings.clock_step_tolerance, state.deduplicator,
+                         translate)
+
+    nodes: set[str] = set()
+    for event in events:
+        event.sequence = next(sequence)
         nodes.add(event.node)
         yield event
     if not stats.node and len(nodes) == 1:
         stats.node = nodes.pop()
     logger.debug("read %s: %d lines as %s", log_file.display, stats.lines_read, stats.format)
+
+
+def _clean_file(events: list[Event], context: ParseContext, tolerance: float,
+                deduplicator: Deduplicator, translate: i18n.Translator) -> list[Event]:
+    """Repair the time order of one file's events and drop records seen before."""
+    repairs = restore_file_order(events, tolerance)
+    _note_repairs(repairs, context.stats, tolerance, translate)
+
+    def count_duplicate(event: Event) -> None:
+        stats = context.stats
+        parsed, continuation = context.take_record_lines(event.origin.line)
+        parsed = min(parsed, stats.parsed)
+        continuation = min(continuation, stats.continuation)
+        stats.parsed -= parsed
+        stats.continuation -= continuation
+        stats.duplicates += parsed + continuation
+
+    return list(deduplicator.filter(events, count_duplicate))
+
+
+def _note_repairs(repairs: TimeRepairs, stats: FileStats, tolerance: float,
+                  translate: i18n.Translator) -> None:
+    stats.clock_steps += len(repairs.steps)
+    if repairs.steps:
+        first = min(repairs.steps, key=lambda step: step.line or 0)
+        stats.warnings.append(translate(_CLOCK_STEPS) % {
+            "count": len(repairs.steps), "node": first.node or "?",
+            "seconds": f"{first.seconds:.3f}", "line": first.line,
+        })
+    if repairs.out_of_order:
+        stats.warnings.append(translate(_OUT_OF_ORDER) % {
+            "count": len(repairs.out_of_order), "tolerance": f"{tolerance:g}",
+            "line": min(event.origin.line or 0 for event in repairs.out_of_order),
+        })
+
+
+def _anchor_years(events: list[Event], stats: list[FileStats], state: _ReadState,
+                  settings: FileSettings) -> None:
+    shifts = anchor_years(events, state.modification_times, settings.timezone_for)
+    if not shifts:
+        return
+    translate = i18n.gettext(settings.lang)
+    by_path = {item.path: item for item in stats}
+    for shift in shifts:
+        file_stats = by_path.get(shift.path)
+        if file_stats is not None:
+            file_stats.warnings.append(_year_warning(shift, translate))
+
+
+def _year_warning(shift: YearShift, translate: i18n.Translator) -> str:
+    template = _YEAR_FROM_NODE if shift.reference == "node" else _YEAR_FROM_INCIDENT
+    return translate(template) % {"count": shift.count, "node": shift.node or "?",
+                                  "years": f"{shift.years:+d}"}
+
+
+class _RawLine(NamedTuple):
+    """One line as read: its bytes, whether it was cut, and the NUL bytes dropped before it."""
+
+    data: bytes
+    truncated: bool
+    nul_prefix: int
+
+
+@dataclass(slots=True)
+class _Damage:
+    """Damage found while reading lines, for the warnings of `FileStats`."""
+
+    invalid_lines: int = 0
+    first_invalid: int = 0
+    nul_bytes: int = 0
+    first_nul: int = 0
+    unterminated_line: int = 0
+
+    def note_nul(self, line: int, count: int) -> None:
+        if count:
+            self.nul_bytes += count
+            self.first_nul = self.first_nul or line
+
+    def note_invalid(self, line: int) -> None:
+        self.invalid_lines += 1
+        self.first_invalid = self.first_invalid or line
 
 
 class _StreamReader:
@@ -254,6 +402,7 @@ class _StreamReader:
         self._format = format
         self._ = translate
         self._stopped = False
+        self._damage = _Damage()
         self.truncated: set[int] = set()
 
     def events(self, opener: Callable[[], _Stream], name: str) -> Iterator[Event]:
@@ -273,18 +422,23 @@ class _StreamReader:
             if parser.parse is not None:
                 lines = self._numbered(itertools.chain(sample, self._raw_lines(stream)))
                 yield from parser.parse(lines, self._context)
-                self._note_truncated()
+                self._note_damage()
                 return
         if parser.parse_bytes is not None:
             # A byte parser reads from the start, so the stream is opened again.
             with contextlib.closing(opener()) as fresh:
                 yield from parser.parse_bytes(fresh, self._context)
+            self._note_empty()
 
-    def _choose_format(self, sample: list[tuple[bytes, bool]], name: str) -> str | None:
+    def _choose_format(self, sample: list[_RawLine], name: str) -> str | None:
         """Return the format of the first lines, or None (and a skip reason) for binary data."""
-        chosen = self._format or detect_format(name, [_decode(raw) for raw, _ in sample])
+        chosen = self._format or detect_format(name, [_decode(line.data) for line in sample])
         if chosen != _EXPORT_FORMAT:
-            reason = _binary_reason(b"".join(raw for raw, _ in sample), self._)
+            reason = _binary_reason(b"".join(line.data for line in sample), self._)
+            if not sample and self._damage.nul_bytes:
+                # A file of nothing but NUL bytes (a zeroed file) has no text to read.
+                size = min(self._damage.nul_bytes, SAMPLE_BYTES)
+                reason = self._(_BINARY_NUL) % {"count": size, "size": size}
             if reason is not None:
                 self._stats.skipped = reason
                 logger.debug("skipped %s: %s", self._context.path, reason)
@@ -292,23 +446,24 @@ class _StreamReader:
         self._stats.format = chosen
         return chosen
 
-    def _raw_lines(self, stream: _Stream, limit: int | None = None) -> Iterator[tuple[bytes, bool]]:
-        """Yield ``(line, truncated)`` pairs split on ``\\n``; a read error ends with a warning."""
+    def _raw_lines(self, stream: _Stream, limit: int | None = None) -> Iterator[_RawLine]:
+        """Yield the lines split on ``\\n``. A read error ends them with a warning."""
         count = 0
         while not self._stopped and (limit is None or count < limit):
+            # The sample is read before any line is counted in `lines_read`, and
+            # later lines are counted as the parser takes them.
+            lines_before = max(self._stats.lines_read, count)
             try:
-                line = stream.readline(MAX_LINE_BYTES + 1)
-                truncated = len(line) > MAX_LINE_BYTES
-                if truncated:
-                    _skip_rest_of_line(stream, line)
-                    line = line[:MAX_LINE_BYTES]
+                line = _read_line(stream)
             except _READ_ERRORS as error:
-                self._read_stopped(self._stats.lines_read + count, error)
+                self._read_stopped(lines_before, error)
                 return
-            if not line:
+            if not line.data:
+                # NUL bytes after the last line ending, as a zeroed end of file has.
+                self._damage.note_nul(lines_before + 1, line.nul_prefix)
                 return
             count += 1
-            yield line, truncated
+            yield line
 
     def _read_stopped(self, line: int, error: BaseException) -> None:
         self._stopped = True
@@ -316,19 +471,68 @@ class _StreamReader:
         self._stats.warnings.append(warning)
         logger.warning("%s: read stopped after line %d: %s", self._context.path, line, error)
 
-    def _numbered(self, lines: Iterable[tuple[bytes, bool]]) -> Iterator[tuple[int, str]]:
+    def _numbered(self, lines: Iterable[_RawLine]) -> Iterator[tuple[int, str]]:
         stats = self._stats
-        for number, (raw, was_truncated) in enumerate(lines, start=1):
+        damage = self._damage
+        for number, (raw, was_truncated, nul_prefix) in enumerate(lines, start=1):
             stats.lines_read += 1
             if was_truncated:
                 self.truncated.add(number)
-            yield number, _decode(raw)
+            elif not raw.endswith(b"\n"):
+                damage.unterminated_line = number
+            damage.note_nul(number, nul_prefix + raw.count(0))
+            text, valid = _decode_checked(raw)
+            if not valid:
+                damage.note_invalid(number)
+            yield number, text
 
-    def _note_truncated(self) -> None:
+    def _note_damage(self) -> None:
+        warnings = self._stats.warnings
         if self.truncated:
             params = {"count": len(self.truncated), "limit": MAX_LINE_BYTES,
                       "line": min(self.truncated)}
-            self._stats.warnings.append(self._(_LINES_CUT) % params)
+            warnings.append(self._(_LINES_CUT) % params)
+        damage = self._damage
+        if damage.invalid_lines:
+            warnings.append(self._(_INVALID_UTF8) % {"count": damage.invalid_lines,
+                                                     "line": damage.first_invalid})
+        if damage.nul_bytes:
+            warnings.append(self._(_NUL_BYTES) % {"count": damage.nul_bytes,
+                                                  "line": damage.first_nul})
+        if damage.unterminated_line and not self._stopped:
+            warnings.append(self._(_NO_LINE_ENDING) % {"line": damage.unterminated_line})
+        self._note_empty()
+
+    def _note_empty(self) -> None:
+        if self._stats.lines_read == 0 and not self._stopped:
+            self._stats.warnings.append(self._(_EMPTY_FILE))
+
+
+def _read_line(stream: _Stream) -> _RawLine:
+    """Read one line of at most `MAX_LINE_BYTES`, dropping a run of NUL bytes before it.
+
+    A writer that does not open its log in append mode keeps writing at its old
+    offset after a copytruncate rotation, so the file starts with as many NUL
+    bytes as it had before. The run is dropped before the length check, so the
+    first real line is kept whole.
+    """
+    limit = MAX_LINE_BYTES + 1
+    line = stream.readline(limit)
+    dropped = 0
+    while line.startswith(b"\x00"):
+        text = line.lstrip(b"\x00")
+        dropped += len(line) - len(text)
+        if text:
+            if len(line) == limit and not line.endswith(b"\n"):
+                text += stream.readline(limit - len(text))
+            line = text
+            break
+        line = stream.readline(limit)
+    truncated = len(line) > MAX_LINE_BYTES
+    if truncated:
+        _skip_rest_of_line(stream, line)
+        line = line[:MAX_LINE_BYTES]
+    return _RawLine(line, truncated, dropped)
 
 
 def _skip_rest_of_line(stream: _Stream, head: bytes) -> None:
@@ -338,14 +542,27 @@ def _skip_rest_of_line(stream: _Stream, head: bytes) -> None:
             return
 
 
-def _decode(raw: bytes) -> str:
+def _strip_line_end(raw: bytes) -> bytes:
     if raw.endswith(b"\n"):
         raw = raw[:-1]
     if raw.endswith(b"\r"):
         raw = raw[:-1]
     if b"\x00" in raw:
         raw = raw.replace(b"\x00", b"")
-    return raw.decode("utf-8", "replace")
+    return raw
+
+
+def _decode(raw: bytes) -> str:
+    return _strip_line_end(raw).decode("utf-8", "replace")
+
+
+def _decode_checked(raw: bytes) -> tuple[str, bool]:
+    """Decode a line; the flag is False when invalid UTF-8 was replaced."""
+    data = _strip_line_end(raw)
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), False
 
 
 def _binary_reason(sample: bytes, translate: i18n.Translator) -> str | None:

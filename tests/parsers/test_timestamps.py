@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,3 +193,16 @@ def test_epoch_number_units(value: str, expected: float) -> None:
                          ids=["negative", "nan", "inf", "words"])
 def test_epoch_number_rejects(value: str) -> None:
     assert epoch_number_timestamp(value) is None
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda: microseconds_timestamp("179698080746000096980807460000"),
+        lambda: epoch_number_timestamp("1e30"),
+        lambda: audit_timestamp("99999999999999", "123"),
+    ],
+    ids=["journald-microseconds", "epoch-number", "audit"],
+)
+def test_stamp_beyond_year_9999_rejected(convert: Callable[[], float | None]) -> None:
+    assert convert() is None

@@ -39,7 +39,7 @@ def test_any_bytes_read_without_error(lines: list[bytes], ending: bytes) -> None
 
     assert_accounting(stats)
     assert len(events) <= stats.lines_read
-    assert len(stats.warnings) <= 1
+    assert sum(warning.startswith("read stopped") for warning in stats.warnings) <= 1
     if not stats.warnings and stats.skipped is None and stats.format != "journald-export":
         assert stats.lines_read == data.count(b"\n") + (0 if data.endswith(b"\n") or not data
                                                        else 1)

@@ -196,8 +196,8 @@ def test_compression_found_by_magic_bytes(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_keeps_lines_before_damage(tmp_path: Path) -> None:
-    lines = "".join(f"2026-12-03T02:14:{i % 60:02d}Z INFO txn=r msg=line-{i}\n"
-                    for i in range(20000))
+    lines = "".join(f"2026-12-03T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z INFO "
+                    f"txn=r msg=line-{i}\n" for i in range(20000))
     packed = gzip.compress(lines.encode())
     path = write(tmp_path / "n" / "installer.log.1.gz", packed[: len(packed) // 2])
 
