@@ -228,6 +228,7 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
 
     _ = i18n.gettext(lang)
     settings = _settings(args)
+    settings.lang = lang
     if args.margin is not None:
         if args.margin < 0:
             raise UsageError(_("--margin must be zero or more seconds"))
@@ -313,7 +314,7 @@ def run_diagnose(args: argparse.Namespace, lang: str) -> int:
     for path in args.paths:
         # One unreadable file is reported and the others are still diagnosed.
         try:
-            events = read_excerpt(path)
+            events = read_excerpt(path, lang)
         except RcaError as error:
             failed = True
             message = error.localized(lang)
@@ -346,7 +347,7 @@ def run_kb(args: argparse.Namespace, lang: str) -> int:
     out = sys.stdout
 
     def read_events(path: Path) -> list[Event]:
-        return read_excerpt(str(path))
+        return read_excerpt(str(path), lang)
 
     if args.kb_action == "check":
         return kbcli.check(kb_paths, out, lang)

@@ -18,12 +18,16 @@ from rca.model import Event
 STDIN_NAME = "-"
 
 
-def read_excerpt(path: str) -> list[Event]:
-    """Parse the excerpt at `path` (``-`` for standard input) into events."""
-    from rca.sources.files import read_bytes, read_file
+def read_excerpt(path: str, lang: str = "en") -> list[Event]:
+    """Parse the excerpt at `path` (``-`` for standard input) into events.
+
+    `lang` is the language of skip reasons in the error raised for a file that
+    cannot be read.
+    """
+    from rca.sources.files import FileSettings, read_bytes, read_file
 
     if path == STDIN_NAME:
-        events, _stats = read_bytes(sys.stdin.buffer.read(), name="<stdin>")
+        events, _stats = read_bytes(sys.stdin.buffer.read(), name="<stdin>", lang=lang)
         return events
 
     file_path = Path(path)
@@ -33,7 +37,7 @@ def read_excerpt(path: str) -> list[Event]:
     if not file_path.is_file():
         raise SourceError(N_("%(path)s: no such file. Give a saved error output, or - to "
                              "read standard input."), path=path)
-    events, stats = read_file(file_path)
+    events, stats = read_file(file_path, settings=FileSettings(lang=lang))
     if stats.skipped:
         raise SourceError(N_("%(path)s: not read: %(reason)s"), path=path, reason=stats.skipped)
     return events

@@ -107,6 +107,7 @@ def _read_sources(sources: Sequence[str], settings: Settings,
         file_settings = FileSettings(
             default_timezone=settings.zone_for(""),
             node_timezones={node: settings.zone_for(node) for node in settings.node_timezones},
+            lang=settings.lang or "en",
         )
         file_events, file_stats = read_paths(paths, file_settings)
         events.extend(file_events)

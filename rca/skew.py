@@ -10,7 +10,8 @@ With ``offset(X)`` the amount node X's clock runs ahead, each ordered pair
 the other direction gives a lower bound. Intersecting the bounds of all runs
 gives an interval for the offset difference of each node pair. The estimate is
 the value in that interval closest to zero (the smallest correction that puts
-every known pair in order) and the half-width is the uncertainty. Offsets are then propagated
+every known pair in order), and the distance to the farther end of the interval
+is the uncertainty. Offsets are then propagated
 from a reference node (offset 0) along the pairs, adding uncertainties. A pair
 whose bounds contradict each other (a clock stepped in the middle of the
 incident) is reported and estimated from the narrowest consistent bounds only.
@@ -166,19 +167,21 @@ def estimate_offsets(bounds: Mapping[tuple[str, str], PairBounds],
 
 
 def _interval_estimate(pair: PairBounds) -> tuple[float | None, float]:
-    """Return the smallest correction the bounds allow, and the interval's half-width.
+    """Return the smallest correction the bounds allow, and how far off it may be.
 
     Fleet clocks are usually synchronized, so the offset closest to zero that
     satisfies every ordering constraint is the likeliest: a midpoint would shift
     well-synchronized nodes by half of a wide interval. The estimate stays a
     millisecond inside the interval so that corrected events do not tie exactly.
+    The uncertainty is the distance to the farther bound, so the stated range
+    always contains the true offset.
     A one-sided bound gives an estimate only when the clocks violate it, and its
     uncertainty is then unbounded.
     """
     if math.isfinite(pair.low) and math.isfinite(pair.high):
         inset = min(_INSET, (pair.high - pair.low) / 2)
         estimate = min(max(0.0, pair.low + inset), pair.high - inset)
-        return estimate, (pair.high - pair.low) / 2
+        return estimate, max(estimate - pair.low, pair.high - estimate)
     if math.isfinite(pair.high) and pair.high < 0:
         return pair.high - _INSET, math.inf
     if math.isfinite(pair.low) and pair.low > 0:

@@ -270,3 +270,13 @@ def test_streaming_path_gives_same_statuses(monkeypatch, capsys):
         return [(txn["id"], txn["status"], txn["cause"]) for txn in report["transactions"]]
 
     assert summary(streamed) == summary(expected)
+
+
+def test_skip_reasons_follow_report_language(capsys):
+    damaged = ROOT / "fixtures" / "incidents" / "2026-12-11-damaged"
+
+    main(["investigate", str(damaged), "--lang", "zh-CN"])
+    report = capsys.readouterr().out
+
+    assert "二进制文件" in report
+    assert "binary file" not in report

@@ -28,7 +28,7 @@ def test_worker_clock_ahead_is_estimated():
 
     worker = report.estimates["worker"]
     assert worker.offset == pytest.approx(4.5, abs=0.01)
-    assert worker.uncertainty == pytest.approx(0.5)
+    assert worker.uncertainty == pytest.approx(1.0, abs=0.01)
     assert report.estimates["ctl"].offset == 0.0
 
 

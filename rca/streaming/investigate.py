@@ -105,6 +105,7 @@ def investigate_streaming(sources: Sequence[str], settings: Settings, kb: Knowle
     file_settings = FileSettings(
         default_timezone=settings.zone_for(""),
         node_timezones={node: settings.zone_for(node) for node in settings.node_timezones},
+        lang=settings.lang or "en",
     )
     log_files = list(find_files(paths, file_settings.lang))
     count = worker_count(workers)
