@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rca.align import align, apply_clock_offsets
+from rca.dedupe import deduplicate
 from rca.detect import detect
 from rca.errors import SourceError
-from rca.i18n import N_
+from rca.i18n import ENGLISH, N_, gettext
 from rca.model import Event, FileStats, Investigation, Transaction
 from rca.settings import Settings
 from rca.skew import collect_bounds, estimate_offsets
@@ -125,7 +126,19 @@ def _read_elasticsearch(url: str, settings: Settings,
         margin=settings.margin,
     )
     log.info("elasticsearch: %d events in %d requests", len(result.events), result.requests)
-    return result.events, result.warnings
+
+    # Filebeat delivers at least once, so one record can be indexed twice under
+    # two document ids.
+    dropped: list[Event] = []
+    events = list(deduplicate(result.events, dropped.append))
+    warnings = list(result.warnings)
+    if dropped:
+        lang = settings.lang or ENGLISH
+        _ = gettext(lang)
+        warnings.append(_("%(url)s: %(count)s documents were copies of other documents and "
+                          "were counted once") % {"url": es_settings.display_url,
+                                                  "count": len(dropped)})
+    return events, warnings
 
 
 def _in_range(event: Event, query: Query) -> bool:
