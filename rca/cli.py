@@ -119,8 +119,8 @@ def build_parser(_: Callable[[str], str]) -> argparse.ArgumentParser:
 
 
 def _add_common(command: argparse.ArgumentParser, _: Callable[[str], str]) -> None:
-    command.add_argument("--lang", help=_("report language: zh-CN or en (default: from the "
-                                          "locale, RCA_LANG, LC_ALL, LANG)"))
+    command.add_argument("--lang", help=_("report language: zh-CN or en (default: RCA_LANG, "
+                                          "then LC_ALL, LC_MESSAGES, LANG)"))
     command.add_argument("--config", metavar="FILE",
                          help=_("settings file in TOML (default: RCA_CONFIG, if set)"))
     command.add_argument("--kb", action="append", default=[], metavar="PATH",

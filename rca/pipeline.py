@@ -32,7 +32,7 @@ ES_SCHEMES = ("es://", "es+https://")
 
 @dataclass(slots=True)
 class Query:
-    """What part of the sources to investigate. Times are POSIX seconds."""
+    """The part of the sources to investigate: a time range and one run. Times are POSIX seconds."""
 
     since: float | None = None
     until: float | None = None

@@ -1,7 +1,7 @@
 """Estimate each node's clock offset from events whose order is known.
 
 Node clocks drift. When a run spans two nodes, some pairs of events must have
-happened in a known order whatever the clocks said: a dispatch on node A
+happened in a known order whatever the clocks showed: a dispatch on node A
 (``step=dispatch target=B``) precedes the first record of the same run on B, and
 B's last record of the run precedes A's ``step=collect source=B`` record.
 
@@ -186,7 +186,7 @@ def _interval_estimate(pair: PairBounds) -> tuple[float | None, float]:
         return pair.high - _INSET, math.inf
     if math.isfinite(pair.low) and pair.low > 0:
         return pair.low + _INSET, math.inf
-    # A one-sided bound that the clocks already satisfy tells nothing to correct.
+    # A one-sided bound that the clocks already satisfy gives nothing to correct.
     return None, math.inf
 
 
