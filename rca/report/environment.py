@@ -3,14 +3,14 @@
 Both formats get the same helpers: ``_`` and ``ngettext`` translate and fill in
 ``%(name)s`` values, ``label`` adds the language's colon, ``span`` writes a time
 span, and the ``code_list`` filter joins identifiers the way the language lists
-things. Each helper escapes what it fills in for its format and marks its result
+things (`join_list`). Each helper escapes what it fills in for its format and marks its result
 as safe, so the template does not escape it a second time.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,36 @@ _MARKDOWN = _Markup(
 )
 
 
+NO_VALUE = "—"
+
+
+def join_list(items: Sequence[str], lang: str) -> str:
+    """Join formatted items as the language lists them: ``a, b, and c`` or ``a、b、c``.
+
+    Babel's Chinese pattern puts ``和`` between the last two items with no space,
+    which runs node names together (``app-02和deploy-01``), so Chinese lists use
+    the enumeration comma ``、`` between all items.
+    """
+    if not items:
+        return ""
+    if lang == i18n.CHINESE:
+        return "、".join(items)
+    return format_list(list(items), locale=i18n.babel_locale(lang))
+
+
+def html_path_code(path: str) -> Markup:
+    """Show a path as HTML code that may wrap only after a ``/``, never inside a name.
+
+    Each ``/``-terminated part is a span that the stylesheet keeps on one line
+    (a hyphen would otherwise allow a break), and a ``<wbr>`` between the parts
+    is the only break opportunity.
+    """
+    names = str(path).split("/")
+    parts = [name + "/" for name in names[:-1]] + [names[-1]]
+    spans = [Markup("<span>%s</span>") % part for part in parts if part]
+    return Markup('<code class="path">%s</code>') % Markup("<wbr>").join(spans)
+
+
 @functools.cache
 def report_environment(format: str, lang: str) -> Environment:
     """Build the Jinja environment for ``md`` or ``html`` in `lang`, with its helpers."""
@@ -66,8 +96,6 @@ def report_environment(format: str, lang: str) -> Environment:
     )
     translate = i18n.gettext(lang)
     translate_plural = i18n.ngettext(lang)
-    locale = i18n.babel_locale(lang)
-
     def fill(message: str, variables: dict[str, Any]) -> str:
         values = {name: markup.escape(value) for name, value in variables.items()}
         return markup.safe(markup.escape_message(message) % values)
@@ -79,8 +107,7 @@ def report_environment(format: str, lang: str) -> Environment:
         return fill(translate_plural(singular, plural, count), variables)
 
     def join(items: Iterable[str]) -> str:
-        listed = list(items)
-        return markup.safe(format_list(listed, locale=locale)) if listed else ""
+        return markup.safe(join_list(list(items), lang))
 
     def label(name: str) -> str:
         return gettext("%(label)s:", label=name)
@@ -88,26 +115,36 @@ def report_environment(format: str, lang: str) -> Environment:
     def span(run: RunView) -> str:
         if run.duration:
             return gettext(
-                "%(start)s – %(end)s UTC (%(duration)s)",  # noqa: RUF001 - an en dash for a range
+                "%(start)s – %(end)s UTC (%(duration)s)",
                 start=run.start, end=run.end, duration=run.duration,
             )
         return gettext(
-            "%(start)s – %(end)s UTC",  # noqa: RUF001 - an en dash for a range
+            "%(start)s – %(end)s UTC",
             start=run.start, end=run.end,
         )
 
     def alternatives(diagnosis: DiagnosisView) -> str:
+        if diagnosis.outranked:
+            return join(
+                gettext("%(cause)s (also matched, outranked by %(winner)s)",
+                        cause=markup.code(cause), winner=markup.code(diagnosis.cause))
+                for cause, _confidence in diagnosis.alternatives
+            )
         return join(
             gettext("%(cause)s (%(confidence)s)", cause=markup.code(cause), confidence=confidence)
             for cause, confidence in diagnosis.alternatives
         )
+
+    def number(value: int | float | None) -> str:
+        return NO_VALUE if value is None else i18n.format_number(value, lang)
 
     environment.globals.update(
         _=gettext, gettext=gettext, ngettext=ngettext, label=label, span=span,
         alternatives=alternatives, lang=lang,
     )
     environment.filters.update(
-        num=lambda value: i18n.format_number(value, lang),
+        num=number,
+        path_code=html_path_code if html else markup.table_code,
         code=markup.code,
         cell_code=markup.table_code,
         code_list=lambda items: join(markup.code(item) for item in items),

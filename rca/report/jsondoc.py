@@ -9,16 +9,27 @@ Document shape::
 
     {"generated_at", "lang", "sources",
      "summary": {"runs", "failed", "succeeded", "nodes", "causes": [{"cause", "title", "count"}]},
-     "transactions": [{"id", "status", "nodes", "start", "end", "event_count",
-                       "first_error", "symptoms", "cause", "cause_title", "explanation",
-                       "confidence", "decided_by", "remedy", "fixes": [{"text", "command"}],
-                       "references", "alternatives", "evidence",
+     "transactions": [{"id", "status", "nodes", "start", "end", "event_count", "complete",
+                       "first_error", "symptoms", "ambiguous_order", "cause", "cause_title",
+                       "explanation", "confidence", "decided_by", "remedy",
+                       "fixes": [{"text", "command"}], "references",
+                       "alternatives": [{"cause", "confidence", "outranked_by"}], "evidence",
                        "links": {"run", "first_error", "nodes": {node: url}}}],
      "data_quality": {"files", "formats", "totals", "unassigned_events",
                       "clock_offsets": {node: {"offset", "uncertainty"}}, "window_margin"},
      "warnings"}
 
 A successful run has the same keys, with null diagnosis values and empty lists.
+``event_count`` is null when ``complete`` is false: the streaming path read only
+the boundary and error records of that run. ``ambiguous_order`` lists errors on
+other nodes that may have happened before the first error, because the clock
+offsets between the nodes are uncertain. An alternative cause of a rule
+decision matched too but was outranked by the knowledge base's priority, so it
+names the winning cause in ``outranked_by``; a classifier's alternatives are
+scores and have ``outranked_by`` null. Each per-file entry and the totals count
+``lines_read = parsed + unparsed + continuation + duplicates + skimmed``, and
+``clock_steps`` counts backward steps of a file's clock. ``unassigned_events``
+is null when the source did not count them.
 ``links`` is present only when the report is rendered with a Kibana URL: Discover
 URLs over the run's window, with ``first_error`` null when the run has none and
 every value null or empty when the run has no timestamp.
@@ -96,9 +107,12 @@ def _transaction(txn: Transaction, kb: CauseDescriber, lang: str) -> JsonObject:
         "nodes": list(txn.nodes),
         "start": format_timestamp(txn.start) or None,
         "end": format_timestamp(txn.end) or None,
-        "event_count": len(txn.events),
+        # A partial run (read by the streaming path) has no meaningful event count.
+        "event_count": len(txn.events) if txn.complete else None,
+        "complete": txn.complete,
         "first_error": event_document(txn.first_error) if txn.first_error else None,
         "symptoms": [event_document(event) for event in txn.symptoms],
+        "ambiguous_order": [event_document(event) for event in txn.ambiguous_order],
     }
     document.update(_diagnosis(txn.diagnosis if txn.failed else None, kb, lang))
     return document
@@ -119,6 +133,7 @@ def _diagnosis(diagnosis: Diagnosis | None, kb: CauseDescriber, lang: str) -> Js
             "evidence": [],
         }
     text = kb.describe(diagnosis, lang)
+    outranked = is_rule_decision(diagnosis)
     return {
         "cause": diagnosis.cause,
         "cause_title": text.title,
@@ -129,11 +144,17 @@ def _diagnosis(diagnosis: Diagnosis | None, kb: CauseDescriber, lang: str) -> Js
         "fixes": [{"text": fix.text, "command": fix.command} for fix in text.fixes],
         "references": list(text.references),
         "alternatives": [
-            {"cause": cause, "confidence": _rounded(probability)}
+            {"cause": cause, "confidence": _rounded(probability),
+             "outranked_by": diagnosis.cause if outranked else None}
             for cause, probability in diagnosis.alternatives
         ],
         "evidence": [event_document(event) for event in diagnosis.evidence],
     }
+
+
+def is_rule_decision(diagnosis: Diagnosis) -> bool:
+    """Tell whether a rule decided, so every alternative lost on the rules' priority."""
+    return diagnosis.decided_by.startswith("rule:")
 
 
 def _summary(investigation: Investigation, transactions: list[JsonObject]) -> JsonObject:
@@ -213,6 +234,8 @@ def _line_counts(stats: FileStats | None = None) -> JsonObject:
         "continuation": 0,
         "duplicates": 0,
         "timestamps_inferred": 0,
+        "skimmed": 0,
+        "clock_steps": 0,
     }
     if stats is not None:
         _add_line_counts(counts, stats)
@@ -226,3 +249,5 @@ def _add_line_counts(counts: JsonObject, stats: FileStats) -> None:
     counts["continuation"] += stats.continuation
     counts["duplicates"] += stats.duplicates
     counts["timestamps_inferred"] += stats.timestamps_inferred
+    counts["skimmed"] += stats.skimmed
+    counts["clock_steps"] += stats.clock_steps

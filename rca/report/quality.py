@@ -1,7 +1,9 @@
 """The data-quality section of a report: which files were read, and how well.
 
 Every line of an input file is counted in one bucket (parsed, not parsed,
-continuation, duplicate), and skipped files keep their reason. The section also
+continuation, duplicate, skimmed by the streaming scan), so the buckets add up
+to the lines read, and skipped files keep their reason. Backward clock steps
+are counted per file beside the buckets. The section also
 shows events that joined no run and the estimated clock offset of each node.
 """
 
@@ -31,7 +33,9 @@ class FileRow:
     unparsed: int
     continuation: int
     duplicates: int
+    skimmed: int
     timestamps_inferred: int
+    clock_steps: int
     warnings: list[str]
     unparsed_examples: list[tuple[int, str]]
 
@@ -47,7 +51,9 @@ class FormatRow:
     unparsed: int = 0
     continuation: int = 0
     duplicates: int = 0
+    skimmed: int = 0
     timestamps_inferred: int = 0
+    clock_steps: int = 0
 
     def add(self, stats: FileStats) -> None:
         self.files += 1
@@ -56,7 +62,9 @@ class FormatRow:
         self.unparsed += stats.unparsed
         self.continuation += stats.continuation
         self.duplicates += stats.duplicates
+        self.skimmed += stats.skimmed
         self.timestamps_inferred += stats.timestamps_inferred
+        self.clock_steps += stats.clock_steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,8 @@ class DataQualityView:
     formats: list[FormatRow]
     totals: FormatRow
     skipped: list[FileRow]
-    unassigned_events: int
+    unassigned_events: int | None
+    """None when the source did not count events outside every run."""
     clock_offsets: list[ClockOffsetRow]
     window_margin: str
 
@@ -128,7 +137,9 @@ def _file_row(stats: FileStats) -> FileRow:
         unparsed=stats.unparsed,
         continuation=stats.continuation,
         duplicates=stats.duplicates,
+        skimmed=stats.skimmed,
         timestamps_inferred=stats.timestamps_inferred,
+        clock_steps=stats.clock_steps,
         warnings=[printable(warning) for warning in stats.warnings],
         unparsed_examples=[
             (number, clip(printable(text), EXAMPLE_LIMIT))

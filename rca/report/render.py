@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 from urllib.parse import quote
 
-from babel.lists import format_list
 from markupsafe import Markup
 
 from rca import i18n
@@ -23,7 +22,7 @@ from rca.i18n import N_
 from rca.model import Diagnosis, Investigation
 from rca.report import markdown
 from rca.report.describe import CauseDescriber
-from rca.report.environment import report_environment
+from rca.report.environment import join_list, report_environment
 from rca.report.jsondoc import render_json
 from rca.report.text import clip, one_line, printable
 from rca.report.view import build_report, decided_by_label
@@ -128,7 +127,6 @@ def link_helpers(format: str, lang: str) -> dict[str, LinkHelper]:
     the ``code_list`` and ``cell_code_list`` filters print.
     """
     translate = i18n.gettext(lang)
-    locale = i18n.babel_locale(lang)
     html = format == "html"
 
     def kibana_link(content: str, url: str | None, kind: str, *, in_table: bool = False
@@ -147,11 +145,11 @@ def link_helpers(format: str, lang: str) -> dict[str, LinkHelper]:
         if html:
             items = [kibana_link(Markup("<code>%s</code>") % node, urls.get(node), "node")
                      for node in nodes]
-            return Markup(format_list(items, locale=locale)) if items else ""
+            return Markup(join_list(items, lang))
         items = [kibana_link(markdown.code_span(node, in_table=in_table), urls.get(node), "node",
                              in_table=in_table)
                  for node in nodes]
-        return markdown.MarkdownSafe(format_list(items, locale=locale)) if items else ""
+        return markdown.MarkdownSafe(join_list(items, lang))
 
     def node_list(nodes: Iterable[str], urls: Mapping[str, str]) -> str:
         return listed(nodes, urls, in_table=False)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from rca import i18n
 from rca.model import UNKNOWN_CAUSE, Diagnosis, Event, Investigation, Level, Transaction
 from rca.report.describe import CauseDescriber, CauseText
+from rca.report.jsondoc import is_rule_decision
 from rca.report.links import RunLinks, run_links
 from rca.report.quality import DataQualityView, build_data_quality
 from rca.report.text import clip, one_line, printable
@@ -119,6 +121,10 @@ class DiagnosisView:
     fixes: list[FixView] = field(default_factory=list)
     references: list[ReferenceView] = field(default_factory=list)
     alternatives: list[tuple[str, str]] = field(default_factory=list)
+    """Other causes with their confidence. The confidence is empty when `outranked`
+    is True, because a rule decided and the knowledge base's priority put the
+    winner first although the other causes matched too."""
+    outranked: bool = False
     evidence: list[EventRow] = field(default_factory=list)
     evidence_omitted: int = 0
 
@@ -132,6 +138,10 @@ class RunView:
     """One install run, with its diagnosis, first error and timeline when it failed.
 
     `node_urls` maps each printed node name to its Discover link over the run's window.
+    `complete` is False when only the run's boundary and error records were read,
+    so `event_count` is not the run's number of events and is not printed.
+    `ambiguous` lists errors on other nodes whose order relative to the first
+    error is within `ambiguous_uncertainty` (a duration label) of clock offset.
     """
 
     anchor: str
@@ -141,11 +151,14 @@ class RunView:
     end: str
     duration: str
     event_count: int
+    complete: bool = True
     failed: bool = False
     diagnosis: DiagnosisView | None = None
     first_error: EventRow | None = None
     first_error_message: str = ""
     symptom_count: int = 0
+    ambiguous: list[EventRow] = field(default_factory=list)
+    ambiguous_uncertainty: str = ""
     timeline: list[EventRow | OmittedRow] = field(default_factory=list)
     timeline_shown: int = 0
     lanes: LaneChartView | None = None
@@ -202,8 +215,11 @@ def build_report(investigation: Investigation, kb: CauseDescriber, lang: str,
         return run_links(txn, kibana, margin=investigation.window_margin,
                          clock_offsets=investigation.clock_offsets)
 
+    uncertainties = {node: uncertainty
+                     for node, (_offset, uncertainty) in investigation.clock_offsets.items()}
     failed = [
-        _failed_run(txn, _describe(txn.diagnosis, kb, lang), lang, position, links(txn))
+        _failed_run(txn, _describe(txn.diagnosis, kb, lang), lang, position, links(txn),
+                    uncertainties)
         for position, txn in enumerate(investigation.failed, start=1)
     ]
     succeeded = [
@@ -215,7 +231,7 @@ def build_report(investigation: Investigation, kb: CauseDescriber, lang: str,
         lang=lang,
         title=_report_title(summary, lang),
         sources=[printable(source) for source in investigation.sources],
-        generated_at=i18n.format_datetime(investigation.generated_at, lang),
+        generated_at=generated_label(investigation.generated_at),
         warnings=[printable(warning) for warning in investigation.warnings],
         summary=summary,
         failed_runs=failed,
@@ -260,6 +276,35 @@ def event_row(event: Event, *, first_error: bool = False, with_date: bool = True
         is_first_error=first_error,
         node_url=node_url,
     )
+
+
+def generated_label(timestamp: float) -> str:
+    """Format the report's creation time as ``2026-12-04 20:48:43 UTC`` in every language."""
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def duration_label(seconds: float, lang: str) -> str:
+    """Format a duration in hours, minutes and whole seconds: ``1 min 7 s``, ``1 分 7 秒``.
+
+    Durations under a second are given in milliseconds, and a zero number of
+    seconds after minutes is left out (``2 min``). Every unit is an
+    abbreviation, so a run of 30 seconds and one of 67 seconds read alike.
+    """
+    _ = i18n.gettext(lang)
+    if seconds < 1:
+        return _("%(count)s ms") % {"count": i18n.format_number(round(seconds * 1000), lang)}
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, whole_seconds = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(_("%(count)s h") % {"count": i18n.format_number(hours, lang)})
+    if hours or minutes:
+        parts.append(_("%(count)s min") % {"count": minutes})
+    if whole_seconds or not parts:
+        parts.append(_("%(seconds)s s") % {"seconds": whole_seconds})
+    return " ".join(parts)
 
 
 def clock_label(timestamp: float | None, *, with_date: bool = True) -> str:
@@ -328,6 +373,7 @@ def _succeeded_run(txn: Transaction, lang: str, position: int, links: RunLinks |
         end=clock_label(txn.end),
         duration=_duration(txn, lang),
         event_count=len(txn.events),
+        complete=txn.complete,
         url=links.run if links else None,
         node_urls=_printed_node_urls(links),
     )
@@ -340,7 +386,7 @@ def _printed_node_urls(links: RunLinks | None) -> dict[str, str]:
 
 
 def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: int,
-                links: RunLinks | None) -> RunView:
+                links: RunLinks | None, uncertainties: Mapping[str, float]) -> RunView:
     with_date = not _same_day(txn.start, txn.end)
     node_urls = links.nodes if links else {}
 
@@ -376,11 +422,14 @@ def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: i
         end=clock_label(txn.end),
         duration=_duration(txn, lang),
         event_count=len(txn.events),
+        complete=txn.complete,
         failed=True,
         diagnosis=_diagnosis_view(txn.diagnosis, text, lang, row),
         first_error=first_error,
         first_error_message=first_error_message,
         symptom_count=len(txn.symptoms),
+        ambiguous=[row(event, with_date=with_date) for event in txn.ambiguous_order],
+        ambiguous_uncertainty=_ambiguity_label(txn, uncertainties, lang),
         timeline=timeline,
         timeline_shown=len(selection.indices),
         lanes=(_lane_chart_view(chart, lang, with_date=with_date, node_urls=node_urls)
@@ -389,6 +438,23 @@ def _failed_run(txn: Transaction, text: CauseText | None, lang: str, position: i
         first_error_url=links.first_error if links else None,
         node_urls=_printed_node_urls(links),
     )
+
+
+def _ambiguity_label(txn: Transaction, uncertainties: Mapping[str, float], lang: str) -> str:
+    """Say how far the clocks of the first error's node and the other nodes may be apart.
+
+    Detection lists an error as ambiguous when it lies within the sum of the two
+    nodes' uncertainties after the first error, so the largest such sum is shown.
+    """
+    _ = i18n.gettext(lang)
+    first = txn.first_error
+    if first is None or not txn.ambiguous_order:
+        return ""
+    slack = max(uncertainties.get(first.node, 0.0) + uncertainties.get(event.node, 0.0)
+                for event in txn.ambiguous_order)
+    if not math.isfinite(slack):
+        return _("unbounded")
+    return _("%(seconds)s s") % {"seconds": i18n.format_number(round(slack, 3), lang)}
 
 
 def _lane_chart_view(chart: LaneChart, lang: str, *, with_date: bool,
@@ -432,6 +498,7 @@ def _diagnosis_view(
             title=_("Not diagnosed"),
             explanation=_("No diagnosis was made for this run."),
         )
+    outranked = is_rule_decision(diagnosis)
     return DiagnosisView(
         cause=diagnosis.cause,
         title=printable(text.title),
@@ -446,10 +513,11 @@ def _diagnosis_view(
         ],
         references=[_reference(reference) for reference in text.references],
         alternatives=[
-            (cause, i18n.format_percent(probability, lang))
+            (cause, "" if outranked else i18n.format_percent(probability, lang))
             for cause, probability in diagnosis.alternatives
             if cause not in (diagnosis.cause, UNKNOWN_CAUSE)
         ],
+        outranked=outranked,
         evidence=[row(event) for event in diagnosis.evidence[:EVIDENCE_LIMIT]],
         evidence_omitted=max(len(diagnosis.evidence) - EVIDENCE_LIMIT, 0),
     )
@@ -458,7 +526,7 @@ def _diagnosis_view(
 def _duration(txn: Transaction, lang: str) -> str:
     if txn.start is None or txn.end is None:
         return ""
-    return i18n.format_duration(max(txn.end - txn.start, 0.0), lang)
+    return duration_label(max(txn.end - txn.start, 0.0), lang)
 
 
 def _reference(reference: str) -> ReferenceView:

@@ -17,7 +17,7 @@ What differs from a full read (docs/streaming.md lists it with the reasons):
   `event_count` is smaller;
 * `FileStats` counts in `parsed`, `unparsed` and `continuation` only the lines
   phase 1 parsed; the lines it skimmed are in `StreamingReport.skimmed`;
-* `Investigation.unassigned_events` is not counted and stays 0.
+* `Investigation.unassigned_events` is not counted and is None.
 
 Results are merged in file order, and event sequence numbers are assigned after
 the merge in file order and then line order, so the report does not depend on
@@ -250,7 +250,7 @@ def _investigate(scans: list[FileScan], sources: Sequence[str], settings: Settin
         warnings=list(skew.warnings),
         generated_at=time.time(),
         # NOTE: events outside every run are not counted by the streaming path.
-        unassigned_events=0,
+        unassigned_events=None,
         window_margin=settings.margin,
         clock_offsets=_clock_offsets(skew),
     )

@@ -34,3 +34,25 @@ def test_clock_offset_labels() -> None:
 
     assert row.offset == "-0.250 s"
     assert row.uncertainty == "±0.004 s"
+
+
+def test_skimmed_and_clock_steps_summed() -> None:
+    files = [
+        FileStats(path="a.log", format="syslog", lines_read=10, parsed=4, skimmed=6,
+                  clock_steps=1),
+        FileStats(path="b.log", format="syslog", lines_read=5, parsed=3, duplicates=1,
+                  skimmed=1, clock_steps=2),
+    ]
+
+    quality = build_data_quality(Investigation(sources=["x"], files=files), "en")
+
+    assert quality.formats[0].skimmed == 7
+    assert quality.formats[0].clock_steps == 3
+    assert quality.totals.skimmed == 7
+    assert [row.clock_steps for row in quality.files] == [1, 2]
+
+
+def test_uncounted_unassigned_events_kept_as_none() -> None:
+    investigation = Investigation(sources=["x"], unassigned_events=None)
+
+    assert build_data_quality(investigation, "en").unassigned_events is None

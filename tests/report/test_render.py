@@ -1,12 +1,14 @@
 """Reports rendered from hand-built investigations, in both languages and all three formats."""
 
-# ruff: noqa: RUF001  # Chinese text uses full-width punctuation on purpose
+# Chinese text uses full-width punctuation on purpose
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
@@ -80,7 +82,8 @@ def test_markdown_english_diagnosis(investigation: Investigation, kb: FakeKnowle
     assert "**Remedy:** needs a person" in section
     assert "```sh\nrestorecon -Rv /usr/local/go/bin\n```" in section
     assert "at `node-b/audit/audit.log:118`" in section
-    assert "**Other candidate causes:** `perm.denied` (6%)" in section
+    assert ("**Other candidate causes:** `perm.denied` (also matched, outranked by "
+            "`perm.selinux_avc`)") in section
 
 
 def test_markdown_first_error_row_marked(investigation: Investigation,
@@ -109,7 +112,7 @@ def test_markdown_data_quality(investigation: Investigation, kb: FakeKnowledgeBa
 
     assert "3 of 4 files read, 1 skipped." in quality
     assert "| `node-a/core.bin` | binary file |" in quality
-    assert "| **Total** | 3 | 250 | 245 | 3 | 1 | 1 | 9 |" in quality
+    assert "| **Total** | 3 | 250 | 245 | 3 | 1 | 1 | 0 | 9 | 0 |" in quality
     assert "| `node-b` | +0.350 s | ±0.020 s |" in quality
     assert "Events outside every run: 5" in quality
     assert "Context window margin: 30 s" in quality
@@ -287,8 +290,9 @@ def test_json_failed_transaction(investigation: Investigation, kb: FakeKnowledge
     txn = json.loads(render(investigation, kb, format="json", lang="en"))["transactions"][0]
 
     assert list(txn) == [
-        "id", "status", "nodes", "start", "end", "event_count", "first_error", "symptoms",
-        "cause", "cause_title", "explanation", "confidence", "decided_by", "remedy", "fixes",
+        "id", "status", "nodes", "start", "end", "event_count", "complete", "first_error",
+        "symptoms", "ambiguous_order", "cause", "cause_title", "explanation", "confidence",
+        "decided_by", "remedy", "fixes",
         "references", "alternatives", "evidence",
     ]
     assert txn["id"] == "run-0042"
@@ -458,3 +462,238 @@ def test_unbounded_clock_offset(kb: FakeKnowledgeBase) -> None:
     assert document["data_quality"]["clock_offsets"] == {
         "node-c": {"offset": 0.0, "uncertainty": None}
     }
+
+
+# Streaming results, clock-order uncertainty and layout
+
+
+def streamed_investigation() -> Investigation:
+    """The two-node investigation as the streaming path returns it."""
+    investigation = build_investigation()
+    investigation.unassigned_events = None
+    investigation.transactions[2].complete = False
+    investigation.files[1] = dataclasses.replace(
+        investigation.files[1], lines_read=230, skimmed=30, clock_steps=2
+    )
+    return investigation
+
+
+def ambiguous_investigation() -> Investigation:
+    """The AVC run with a node-a error 0.01 s after the node-b first error, clocks ±0.02 s."""
+    investigation = build_investigation()
+    run = investigation.transactions[0]
+    assert run.first_error is not None
+    assert run.first_error.timestamp is not None
+    later = make_event(run.first_error.timestamp - T0 + 0.01, "node-a",
+                       "install failed: permission denied", level=Level.ERROR,
+                       path="node-a/install.log", line=99, txn=run.id)
+    run.ambiguous_order = [later]
+    investigation.clock_offsets = {"node-a": (0.0, 0.0), "node-b": (0.35, 0.02)}
+    return investigation
+
+
+def test_markdown_skimmed_and_clock_steps_columns(kb: FakeKnowledgeBase) -> None:
+    report = render(streamed_investigation(), kb, format="md", lang="en")
+
+    assert ("| Format | Files | Lines read | Parsed | Not parsed | Continuation | Duplicates "
+            "| Skimmed | Timestamps inferred | Clock steps |") in report
+    assert "| `audit` | 1 | 230 | 200 | 0 | 0 | 0 | 30 | 0 | 2 |" in report
+    assert "| **Total** | 3 | 280 | 245 | 3 | 1 | 1 | 30 | 9 | 2 |" in report
+    assert ("| `node-b/audit/audit.log` | `node-b` | `audit` | 230 | 200 | 0 | 0 | 0 | 30 | 0 "
+            "| 2 |") in report
+    assert "Lines read = Parsed + Not parsed + Continuation + Duplicates + Skimmed." in report
+
+
+def test_html_skimmed_and_clock_steps_columns(kb: FakeKnowledgeBase) -> None:
+    text = visible_text(render(streamed_investigation(), kb, format="html", lang="en"))
+
+    assert "Duplicates Skimmed Timestamps inferred Clock steps" in text
+    assert "audit 1 230 200 0 0 0 30 0 2" in text
+    assert "Total 3 280 245 3 1 1 30 9 2" in text
+
+
+def test_json_skimmed_and_clock_steps(kb: FakeKnowledgeBase) -> None:
+    quality = json.loads(render(streamed_investigation(), kb, format="json",
+                                lang="en"))["data_quality"]
+
+    audit = quality["files"][1]
+    assert audit["skimmed"] == 30
+    assert audit["clock_steps"] == 2
+    assert quality["totals"]["skimmed"] == 30
+    assert quality["totals"]["clock_steps"] == 2
+    assert quality["totals"]["duplicates"] == 1
+    for entry in [*quality["files"], quality["totals"]]:
+        buckets = ("parsed", "unparsed", "continuation", "duplicates", "skimmed")
+        assert entry["lines_read"] == sum(entry[name] for name in buckets)
+
+
+@pytest.mark.parametrize("report_format", ["md", "html"])
+def test_uncounted_unassigned_events_shown_as_dash(kb: FakeKnowledgeBase,
+                                                  report_format: str) -> None:
+    report = render(streamed_investigation(), kb, format=report_format, lang="en")
+    if report_format == "html":
+        report = visible_text(report)
+
+    assert "Events outside every run: —" in report
+
+
+def test_json_uncounted_unassigned_events_null(kb: FakeKnowledgeBase) -> None:
+    document = json.loads(render(streamed_investigation(), kb, format="json", lang="en"))
+
+    assert document["data_quality"]["unassigned_events"] is None
+
+
+def test_markdown_incomplete_run_count_dash(kb: FakeKnowledgeBase) -> None:
+    report = render(streamed_investigation(), kb, format="md", lang="en")
+    row = next(line for line in report.splitlines() if line.startswith("| `run-0040`"))
+
+    assert row.endswith("| — |")
+    assert "—: the run's events were not counted" in report
+
+
+def test_html_incomplete_run_count_dash(kb: FakeKnowledgeBase) -> None:
+    page = check_page(render(streamed_investigation(), kb, format="html", lang="en"))
+    text = " ".join(" ".join(page.text).split())
+
+    assert "run-0040 node-a and node-b" in text
+    assert "02:04:30.000 30 s — run-0041" in text
+    assert "—: the run's events were not counted" in text
+
+
+def test_json_incomplete_run(kb: FakeKnowledgeBase) -> None:
+    transactions = json.loads(render(streamed_investigation(), kb, format="json",
+                                     lang="en"))["transactions"]
+
+    assert transactions[2]["event_count"] is None
+    assert transactions[2]["complete"] is False
+    assert transactions[3]["event_count"] == 2
+    assert transactions[3]["complete"] is True
+
+
+def test_markdown_ambiguous_order(kb: FakeKnowledgeBase) -> None:
+    report = render(ambiguous_investigation(), kb, format="md", lang="en")
+    section = report[report.index("## Failed run `run-0042`"):report.index("### Evidence")]
+
+    assert ("**Order uncertain:** these errors on other nodes may have happened before the "
+            "first error, because the clock offsets between the nodes are uncertain by up to "
+            "0.02 s.") in section
+    assert "`install failed: permission denied` | `node-a/install.log:99` |" in section
+
+
+def test_html_ambiguous_order(kb: FakeKnowledgeBase) -> None:
+    page = render(ambiguous_investigation(), kb, format="html", lang="en")
+    text = visible_text(page)
+    run = text[text.index("Failed run run-0042"):text.index("Failed run run-0043")]
+
+    assert "Order uncertain: these errors on other nodes may have happened" in run
+    assert "install failed: permission denied" in run
+    assert '<span>node-a/</span><wbr><span>install.log:99</span>' in page
+    assert count_elements(check_page(page), "table", "ambiguous-errors") == 1
+
+
+def test_json_ambiguous_order(kb: FakeKnowledgeBase) -> None:
+    transactions = json.loads(render(ambiguous_investigation(), kb, format="json",
+                                     lang="en"))["transactions"]
+
+    assert [event["origin"] for event in transactions[0]["ambiguous_order"]] == [
+        {"path": "node-a/install.log", "line": 99},
+    ]
+    assert transactions[1]["ambiguous_order"] == []
+
+
+def test_json_alternatives_name_winner(investigation: Investigation,
+                                       kb: FakeKnowledgeBase) -> None:
+    txn = json.loads(render(investigation, kb, format="json", lang="en"))["transactions"][0]
+
+    assert txn["alternatives"][0] == {
+        "cause": "perm.denied", "confidence": 0.06, "outranked_by": "perm.selinux_avc",
+    }
+
+
+def test_html_classifier_alternatives_as_scores(kb: FakeKnowledgeBase) -> None:
+    investigation = build_investigation()
+    diagnosis = investigation.transactions[0].diagnosis
+    assert diagnosis is not None
+    diagnosis.decided_by = "classifier"
+
+    text = visible_text(render(investigation, kb, format="html", lang="en"))
+
+    assert "Other candidate causes: perm.denied (6%)" in text
+    assert "outranked" not in text
+
+
+@pytest.mark.parametrize("report_format", ["md", "html"])
+def test_evidence_before_timeline(investigation: Investigation, kb: FakeKnowledgeBase,
+                                  report_format: str) -> None:
+    report = render(investigation, kb, format=report_format, lang="en")
+    run = report[:report.index("run-0043", report.index("Evidence"))]
+
+    assert run.index("Evidence") < run.index("Timeline")
+
+
+def test_html_chinese_node_list_separated(investigation: Investigation,
+                                          kb: FakeKnowledgeBase) -> None:
+    page = render(investigation, kb, format="html", lang="zh-CN")
+
+    assert "<code>node-a</code>、<code>node-b</code>" in page
+    assert "<code>node-a</code>和" not in page
+
+
+def test_html_origin_breaks_after_slash(investigation: Investigation,
+                                        kb: FakeKnowledgeBase) -> None:
+    page = render(investigation, kb, format="html", lang="en")
+
+    assert ('<code class="path"><span>node-b/</span><wbr><span>audit/</span><wbr>'
+            "<span>audit.log:118</span></code>") in page
+
+
+def test_html_first_error_ring_below_error_marks(investigation: Investigation,
+                                                 kb: FakeKnowledgeBase) -> None:
+    page = render(investigation, kb, format="html", lang="en")
+
+    def z_index(selector: str) -> int:
+        rule = re.search(re.escape(selector) + r" \{([^}]*)\}", page)
+        assert rule is not None, selector
+        value = re.search(r"z-index: (\d+)", rule.group(1))
+        assert value is not None, selector
+        return int(value.group(1))
+
+    assert z_index(".mark.first") < z_index(".mark.level-error")
+    assert z_index(".mark.level-warning") < z_index(".mark.level-error")
+    assert "background: transparent" in re.search(r"\.mark\.first \{([^}]*)\}", page).group(1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_html_header_cells_do_not_wrap(investigation: Investigation, kb: FakeKnowledgeBase,
+                                       lang: str) -> None:
+    page = render(investigation, kb, format="html", lang=lang)
+
+    rule = re.search(r"\nth \{([^}]*)\}", page)
+    assert rule is not None
+    assert "white-space: nowrap" in rule.group(1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_durations_use_short_units(investigation: Investigation, kb: FakeKnowledgeBase,
+                                   lang: str) -> None:
+    report = render(investigation, kb, format="md", lang=lang)
+
+    assert "2026-12-03 03:14:00 UTC" in report
+    assert ("(1 min 59 s)" if lang == "en" else "（1 分 59 秒）") in report
+
+
+def test_clock_skew_incident_shows_uncertain_order(kb: FakeKnowledgeBase) -> None:
+    incidents = Path(__file__).resolve().parents[2] / "fixtures" / "incidents"
+    incident = incidents / "2026-12-10-clock-skew"
+    if not incident.is_dir():
+        pytest.skip(f"incident fixture not found: {incident}")
+    from rca.kb import load_knowledge_base
+    from rca.pipeline import investigate
+    from rca.settings import Settings
+
+    investigation = investigate([str(incident)], Settings(), load_knowledge_base(None))
+    report = render(investigation, kb, format="md", lang="en")
+    section = report[report.index("## Failed run `run-0303`"):report.index("### Evidence")]
+
+    assert "**Order uncertain:**" in section
+    assert "`fleet-wrk-01 finished the job with status 1`" in section

@@ -1,6 +1,6 @@
 """Localized labels and the diagnosis line of ``rca diagnose``."""
 
-# ruff: noqa: RUF001  # Chinese text uses full-width punctuation on purpose
+# Chinese text uses full-width punctuation on purpose
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ import dataclasses
 import pytest
 
 from rca.model import Diagnosis
+from rca.report.environment import html_path_code, join_list
 from rca.report.render import format_diagnosis_line
-from rca.report.view import clock_label, decided_by_label, remedy_label
+from rca.report.view import (
+    build_report,
+    clock_label,
+    decided_by_label,
+    duration_label,
+    remedy_label,
+)
 
-from .report_fixtures import T0, FakeCauseText, FakeKnowledgeBase, avc_run
+from .report_fixtures import T0, FakeCauseText, FakeKnowledgeBase, avc_run, build_investigation
 
 
 @pytest.mark.parametrize(
@@ -104,3 +111,67 @@ def test_diagnosis_line_neutralizes_terminal_escapes(kb: FakeKnowledgeBase) -> N
     assert "\x1b" not in line
     assert "\n" not in line
     assert line.startswith("evil name.log: ")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "lang", "expected"),
+    [
+        (0.372, "en", "372 ms"),
+        (30.372, "en", "30 s"),
+        (67.0, "en", "1 min 7 s"),
+        (120.2, "en", "2 min"),
+        (3725.0, "en", "1 h 2 min 5 s"),
+        (16.0, "zh-CN", "16 秒"),
+        (0.5, "zh-CN", "500 毫秒"),
+    ],
+    ids=["ms", "seconds", "minutes-seconds", "whole-minutes", "hours", "zh-seconds", "zh-ms"],
+)
+def test_duration_label(seconds: float, lang: str, expected: str) -> None:
+    assert duration_label(seconds, lang) == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_generated_label_iso_like(lang: str) -> None:
+    report = build_report(build_investigation(), FakeKnowledgeBase(), lang)
+
+    assert report.generated_at == "2026-12-03 03:14:00 UTC"
+
+
+def test_rule_alternatives_outranked() -> None:
+    report = build_report(build_investigation(), FakeKnowledgeBase(), "en")
+    diagnosis = report.failed_runs[0].diagnosis
+
+    assert diagnosis is not None
+    assert diagnosis.outranked
+    assert diagnosis.alternatives == [("perm.denied", "")]
+
+
+def test_classifier_alternatives_keep_scores() -> None:
+    investigation = build_investigation()
+    first = investigation.transactions[0]
+    assert first.diagnosis is not None
+    first.diagnosis.decided_by = "classifier"
+
+    diagnosis = build_report(investigation, FakeKnowledgeBase(), "en").failed_runs[0].diagnosis
+
+    assert diagnosis is not None
+    assert not diagnosis.outranked
+    assert diagnosis.alternatives == [("perm.denied", "6%")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "`a`, `b`, and `c`"), ("zh-CN", "`a`、`b`、`c`")],
+    ids=["en", "zh"],
+)
+def test_join_list_by_language(lang: str, expected: str) -> None:
+    assert join_list(["`a`", "`b`", "`c`"], lang) == expected
+
+
+def test_html_path_code_breaks_only_after_slash() -> None:
+    code = html_path_code("dir-<x>/node-01/install.log:3")
+
+    assert code == (
+        '<code class="path"><span>dir-&lt;x&gt;/</span><wbr><span>node-01/</span><wbr>'
+        "<span>install.log:3</span></code>"
+    )
