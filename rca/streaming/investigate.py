@@ -240,7 +240,11 @@ def _investigate(scans: list[FileScan], sources: Sequence[str], settings: Settin
                  "diagnosed in %.2f s", read - started, detected - read,
                  time.perf_counter() - detected)
 
-    transactions = [txn for txn in runs if not txn.failed] + failed
+    succeeded = [txn for txn in runs if not txn.failed]
+    for txn in succeeded:
+        # Only the run's own boundary and error records were read.
+        txn.complete = False
+    transactions = succeeded + failed
     transactions.sort(key=lambda txn: (not txn.failed, txn.start is None, txn.start or 0.0,
                                        txn.id))
     return Investigation(

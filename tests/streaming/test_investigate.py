@@ -17,8 +17,8 @@ from tests.streaming.conftest import incident_folders, report_document
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
     """Drop what the streaming path counts differently (docs/streaming.md).
 
-    The data-quality section counts skimmed lines apart, and a successful run's
-    event count includes only the records the scan parsed.
+    The data-quality section counts skimmed lines apart, and the streaming path
+    marks a successful run incomplete: only the records the scan parsed are read.
     """
     document = dict(document)
     document.pop("data_quality")
@@ -27,6 +27,7 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
         run = dict(run)
         if run["status"] == "succeeded":
             run.pop("event_count")
+            run.pop("complete")
         runs.append(run)
     document["transactions"] = runs
     return document
@@ -145,3 +146,13 @@ def test_missing_source_raises(kb: KnowledgeBase, tmp_path: Path) -> None:
 
     with pytest.raises(SourceError):
         investigate_streaming([str(tmp_path / "absent")], Settings(), kb, quiet=True)
+
+
+def test_successful_runs_marked_incomplete(kb: KnowledgeBase) -> None:
+    incident = Path(__file__).resolve().parents[2] / "fixtures" / "incidents" / \
+        "2026-12-03-delve-rollout"
+
+    result = investigate_streaming([str(incident)], Settings(), kb, workers=1, quiet=True)
+
+    assert all(not txn.complete for txn in result.transactions if not txn.failed)
+    assert all(txn.complete for txn in result.transactions if txn.failed)
