@@ -69,7 +69,8 @@ class _ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, argparse._("%(prog)s: error: %(message)s\n")
+        translate = argparse._  # type: ignore[attr-defined]  # set by _localize_argparse
+        self.exit(EXIT_ERROR, translate("%(prog)s: error: %(message)s\n")
                   % {"prog": self.prog, "message": message})
 
 
@@ -130,7 +131,7 @@ def _add_common(command: argparse.ArgumentParser, _: Callable[[str], str]) -> No
                          help=_("print no progress on standard error"))
 
 
-def _add_investigate(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_investigate(commands: argparse._SubParsersAction[_ArgumentParser],
                      _: Callable[[str], str]) -> None:
     command = commands.add_parser(
         "investigate",
@@ -156,7 +157,7 @@ def _add_investigate(commands: argparse._SubParsersAction[argparse.ArgumentParse
     command.set_defaults(handler=run_investigate)
 
 
-def _add_diagnose(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_diagnose(commands: argparse._SubParsersAction[_ArgumentParser],
                   _: Callable[[str], str]) -> None:
     command = commands.add_parser(
         "diagnose",
@@ -175,7 +176,7 @@ def _add_diagnose(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     command.set_defaults(handler=run_diagnose)
 
 
-def _add_kb(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_kb(commands: argparse._SubParsersAction[_ArgumentParser],
             _: Callable[[str], str]) -> None:
     kb_command = commands.add_parser("kb", help=_("check, test and evaluate the knowledge base"))
     actions = kb_command.add_subparsers(dest="kb_command", required=True, metavar="ACTION")

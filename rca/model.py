@@ -247,8 +247,9 @@ class Investigation:
 
     `transactions` holds failed and successful runs, failed first in time order.
     `unassigned_events` counts events that joined no transaction (no id and
-    outside every run's window); it is None when the source did not count them. `warnings` are shown at the top of the report
-    (partial results from a server, files that could not be read).
+    outside every run's window); it is None when the source did not count them.
+    `warnings` are shown at the top of the report (partial results from a
+    server, files that could not be read).
     """
 
     sources: list[str]
