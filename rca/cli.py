@@ -225,7 +225,7 @@ def _add_kb(commands: argparse._SubParsersAction[_ArgumentParser],
 
 def run_investigate(args: argparse.Namespace, lang: str) -> int:
     from rca.pipeline import Query, investigate
-    from rca.report.render import render
+    from rca.report.render import render_to
 
     _ = i18n.gettext(lang)
     settings = _settings(args)
@@ -249,8 +249,11 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
                                        workers=settings.workers or None, quiet=args.quiet)
     else:
         result = investigate(args.sources, settings, kb, query)
-    report = render(result, kb, format=args.format, lang=lang, kibana=settings.kibana)
-    _write_output(report, args.output)
+
+    def write_report(stream: TextIO) -> None:
+        render_to(stream, result, kb, format=args.format, lang=lang, kibana=settings.kibana)
+
+    _write_output(write_report, args.output)
     if result.transactions:
         return EXIT_OK
     _explain_nothing_found(result, args, lang)
@@ -432,29 +435,41 @@ def parse_time(text: str | None, option: str, now: float | None = None) -> float
     return moment.timestamp()
 
 
-def _write_output(text: str, output: str | None, stream: TextIO | None = None) -> None:
+def _write_output(report: str | Callable[[TextIO], None], output: str | None,
+                  stream: TextIO | None = None) -> None:
     """Write to `output` atomically (temporary file, then rename), or to stdout.
 
-    A target that exists and is not a regular file (``/dev/null``, a named pipe)
-    is written directly, because renaming over it would replace the device.
+    `report` is the text, or a function that writes it to the stream it is given,
+    so a large report need not be held in memory as one string. A target that
+    exists and is not a regular file (``/dev/null``, a named pipe) is written
+    directly, because renaming over it would replace the device.
     """
     if output is None:
-        (stream or sys.stdout).write(text if text.endswith("\n") else text + "\n")
+        if callable(report):
+            report(stream or sys.stdout)
+        else:
+            (stream or sys.stdout).write(report if report.endswith("\n") else report + "\n")
         return
     target = Path(output)
     try:
-        _write_file(text, target)
+        _write_file(report, target)
     except OSError as error:
         raise SourceError(N_("cannot write the report to %(path)s: %(reason)s"),
                           path=output, reason=error.strerror or str(error)) from error
 
 
-def _write_file(text: str, target: Path) -> None:
+def _write_file(report: str | Callable[[TextIO], None], target: Path) -> None:
+    def write(stream: TextIO) -> None:
+        if callable(report):
+            report(stream)
+        else:
+            stream.write(report)
+
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     if target.exists() and not target.is_file():
         with target.open("w", encoding="utf-8") as device:
-            device.write(text)
+            write(device)
         return
     directory = target.parent if str(target.parent) else Path(".")
     # The temporary file outlives the `with` below so it can be renamed into place.
@@ -463,7 +478,7 @@ def _write_file(text: str, target: Path) -> None:
         prefix=f".{target.name}.", delete=False)
     try:
         with handle:
-            handle.write(text)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         # A temporary file is private (0600); give the report the usual mode.

@@ -50,3 +50,11 @@ def test_output_to_device_writes_through():
     _write_output("# report\n", "/dev/null")
 
     assert Path("/dev/null").is_char_device()
+
+
+def test_output_from_writer_function(tmp_path):
+    target = tmp_path / "report.json"
+
+    _write_output(lambda stream: stream.write('{"transactions": []}\n'), str(target))
+
+    assert target.read_text() == '{"transactions": []}\n'

@@ -37,9 +37,10 @@ every value null or empty when the run has no timestamp.
 
 from __future__ import annotations
 
+import io
 import json
 import math
-from typing import Any
+from typing import Any, TextIO
 
 from rca.model import Diagnosis, Event, FileStats, Investigation, Transaction, format_timestamp
 from rca.report.describe import CauseDescriber
@@ -52,11 +53,39 @@ FAILED = "failed"
 SUCCEEDED = "succeeded"
 
 
+# Characters collected from the encoder before one write to the output stream.
+_WRITE_CHUNK_CHARS = 1 << 16
+
+
 def render_json(investigation: Investigation, kb: CauseDescriber, lang: str,
                 *, kibana: KibanaSettings | None = None) -> str:
     """Serialize the investigation as the JSON report, ending with a newline."""
+    buffer = io.StringIO()
+    write_json(buffer, investigation, kb, lang, kibana=kibana)
+    return buffer.getvalue()
+
+
+def write_json(stream: TextIO, investigation: Investigation, kb: CauseDescriber, lang: str,
+               *, kibana: KibanaSettings | None = None) -> None:
+    """Write the JSON report to `stream` in chunks, ending with a newline.
+
+    The text equals what `render_json` returns but is never held whole. With an
+    indent, ``json.dumps`` encodes in pure Python and keeps every small piece
+    (millions for a large incident) until it joins them into one string.
+    """
     document = build_document(investigation, kb, lang, kibana=kibana)
-    return json.dumps(document, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    pending: list[str] = []
+    size = 0
+    for piece in encoder.iterencode(document):
+        pending.append(piece)
+        size += len(piece)
+        if size >= _WRITE_CHUNK_CHARS:
+            stream.write("".join(pending))
+            pending.clear()
+            size = 0
+    pending.append("\n")
+    stream.write("".join(pending))
 
 
 def build_document(investigation: Investigation, kb: CauseDescriber, lang: str,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final
+from typing import Final, TextIO
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -23,7 +23,7 @@ from rca.model import Diagnosis, Investigation
 from rca.report import markdown
 from rca.report.describe import CauseDescriber
 from rca.report.environment import join_list, report_environment
-from rca.report.jsondoc import render_json
+from rca.report.jsondoc import render_json, write_json
 from rca.report.text import clip, one_line, printable
 from rca.report.view import build_report, decided_by_label
 from rca.settings import KibanaSettings
@@ -61,6 +61,29 @@ def render(investigation: Investigation, kb: CauseDescriber, *, format: str, lan
     Raises:
         UsageError: `format` or `lang` is not supported.
     """
+    kibana = _checked(investigation, format=format, lang=lang, kibana=kibana)
+    if format == "json":
+        return render_json(investigation, kb, lang, kibana=kibana)
+    return _render_template(investigation, kb, format=format, lang=lang, kibana=kibana)
+
+
+def render_to(stream: TextIO, investigation: Investigation, kb: CauseDescriber, *,
+              format: str, lang: str, kibana: KibanaSettings | None = None) -> None:
+    """Write the report of an investigation to `stream`, as `render` returns it.
+
+    A JSON report is written while it is encoded, so the whole text is never in
+    memory. Takes the arguments of `render` and raises what it raises.
+    """
+    kibana = _checked(investigation, format=format, lang=lang, kibana=kibana)
+    if format == "json":
+        write_json(stream, investigation, kb, lang, kibana=kibana)
+        return
+    stream.write(_render_template(investigation, kb, format=format, lang=lang, kibana=kibana))
+
+
+def _checked(investigation: Investigation, *, format: str, lang: str,
+             kibana: KibanaSettings | None) -> KibanaSettings | None:
+    """Validate `format` and `lang`; return `kibana`, or None when it names no URL."""
     _ = i18n.gettext(lang if lang in i18n.LANGUAGES else i18n.ENGLISH)
     if lang not in i18n.LANGUAGES:
         raise UsageError(
@@ -78,9 +101,12 @@ def render(investigation: Investigation, kb: CauseDescriber, *, format: str, lan
         format, lang, len(investigation.transactions), len(investigation.files),
     )
     if kibana is not None and not kibana.url:
-        kibana = None
-    if format == "json":
-        return render_json(investigation, kb, lang, kibana=kibana)
+        return None
+    return kibana
+
+
+def _render_template(investigation: Investigation, kb: CauseDescriber, *, format: str,
+                     lang: str, kibana: KibanaSettings | None) -> str:
     view = build_report(investigation, kb, lang, kibana=kibana)
     template = report_environment(format, lang).get_template(_TEMPLATES[format])
     helpers = link_helpers(format, lang)
