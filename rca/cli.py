@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from rca import __version__, i18n
 from rca.errors import RcaError, SourceError, UsageError
@@ -108,7 +108,8 @@ def build_parser(_: Callable[[str], str]) -> argparse.ArgumentParser:
         prog="rca",
         description=_("Find the root cause of failed install runs in logs from many nodes."),
     )
-    parser.add_argument("--version", action="version", version=f"rca {__version__}")
+    parser.add_argument("--version", action="version", version=f"rca {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help=_("log more detail to standard error (repeat for debug)"))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -358,6 +359,10 @@ def run_kb(args: argparse.Namespace, lang: str) -> int:
     if args.kb_action == "test":
         return kbcli.test(kb_paths, out, lang)
     if args.kb_action == "eval":
+        if not (Path(args.folder) / "INDEX.tsv").is_file():
+            raise SourceError(N_("%(folder)s has no INDEX.tsv; it lists each excerpt file and "
+                                 "its expected cause, tab-separated, with a header line "
+                                 "'file<TAB>expected_cause'"), folder=args.folder)
         return kbcli.evaluate(Path(args.folder), kb_paths, out, lang,
                               read_events=read_events, rules=not args.no_rules)
     if args.kb_action == "explain":
@@ -478,11 +483,13 @@ def _write_file(report: str | Callable[[TextIO], None], target: Path) -> None:
         prefix=f".{target.name}.", delete=False)
     try:
         with handle:
-            write(handle)
+            write(cast(TextIO, handle))
             handle.flush()
             os.fsync(handle.fileno())
-        # A temporary file is private (0600); give the report the usual mode.
-        os.chmod(handle.name, 0o666 & ~_current_umask())
+        # A temporary file is private (0600). Keep the mode of a report being
+        # replaced, as a shell redirection would; a new one gets the usual mode.
+        mode = target.stat().st_mode & 0o777 if target.is_file() else 0o666 & ~_current_umask()
+        os.chmod(handle.name, mode)
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -525,3 +532,8 @@ def _configure_logging(verbosity: int) -> None:
         else logging.DEBUG
     logging.basicConfig(level=level, format="rca: %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    # The Elasticsearch client logs every failed connection attempt with a
+    # traceback; rca reports the outcome itself, so show those only with -vv.
+    client_level = logging.DEBUG if verbosity >= 2 else logging.ERROR
+    for name in ("elastic_transport", "elasticsearch", "urllib3"):
+        logging.getLogger(name).setLevel(client_level)

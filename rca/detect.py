@@ -71,12 +71,12 @@ def _detect_one(txn: Transaction, is_causal: CausalTest, causal_lead: float) -> 
     # `txn.events` is already sorted; keep that order for the candidates.
     position = {id(event): index for index, event in enumerate(txn.events)}
     candidates.sort(key=lambda event: position[id(event)])
-    candidates = _without_echoes(candidates)
+    candidates = without_echoes(candidates)
     txn.first_error = candidates[0]
     txn.symptoms = candidates[1:]
 
 
-def _without_echoes(candidates: list[Event]) -> list[Event]:
+def without_echoes(candidates: list[Event]) -> list[Event]:
     """Drop copies of one record that a second collector logged on the same node.
 
     Installers that also write to the journal, and the journal's audit transport,

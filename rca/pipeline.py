@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rca.align import align, apply_clock_offsets
 from rca.dedupe import deduplicate
-from rca.detect import detect
+from rca.detect import detect, without_echoes
 from rca.errors import SourceError
 from rca.i18n import ENGLISH, N_, gettext
 from rca.model import Event, FileStats, Investigation, Transaction
@@ -80,7 +80,10 @@ def _diagnose_failed(transactions: list[Transaction], kb: KnowledgeBase) -> None
 
     for txn in transactions:
         if txn.failed:
-            txn.diagnosis = diagnose_transaction(txn, kb)
+            diagnosis = diagnose_transaction(txn, kb)
+            # Context rules can cite the journald copy of a record as evidence too.
+            diagnosis.evidence = without_echoes(diagnosis.evidence)
+            txn.diagnosis = diagnosis
 
 
 def _read_sources(sources: Sequence[str], settings: Settings,

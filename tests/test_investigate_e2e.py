@@ -280,3 +280,43 @@ def test_skip_reasons_follow_report_language(capsys):
 
     assert "二进制文件" in report
     assert "binary file" not in report
+
+
+def test_kb_eval_without_index_is_explained(tmp_path, capsys):
+    code = main(["kb", "eval", str(tmp_path), "--lang", "en"])
+
+    assert code == 1
+    assert "has no INDEX.tsv" in capsys.readouterr().err
+
+
+def test_replaced_report_keeps_its_mode(tmp_path, capsys):
+    import stat
+
+    target = tmp_path / "r.md"
+    target.write_text("old\n")
+    target.chmod(0o600)
+
+    main(["investigate", str(INCIDENT), "-o", str(target)])
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_streamed_line_accounting_adds_up(monkeypatch, capsys):
+    monkeypatch.setenv("RCA_STREAM_ABOVE_MB", "0")
+
+    report = _investigate_json(capsys, str(INCIDENT))
+
+    for item in report["data_quality"]["files"]:
+        if item.get("skipped"):
+            continue
+        buckets = (item["parsed"] + item["unparsed"] + item["continuation"]
+                   + item["duplicates"] + item["skimmed"])
+        assert buckets == item["lines_read"], item["path"]
+
+
+def test_journald_copy_not_cited_twice(capsys):
+    report = _investigate_json(capsys, str(INCIDENT), "--txn", "run-0104")
+
+    evidence = report["transactions"][0]["evidence"]
+    messages = [item["message"] for item in evidence]
+    assert len(messages) == len(set(messages))

@@ -351,6 +351,7 @@ class _Scanner:
         result.own_records = self._own.counts
         parsed_lines = stats.parsed + stats.unparsed + stats.continuation + stats.duplicates
         result.skimmed = max(0, stats.lines_read - parsed_lines)
+        stats.skimmed = result.skimmed
         if not stats.node:
             nodes = {event.node for event in result.own_events}
             if len(nodes) == 1:
