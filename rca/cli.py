@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
 
     try:
-        lang = i18n.resolve_lang(getattr(args, "lang", None))
+        lang = i18n.resolve_lang(getattr(args, "lang", None) or args.global_lang)
         _ = i18n.gettext(lang)
         handler: Callable[[argparse.Namespace, str], int] = args.handler
         return handler(args, lang)
@@ -110,6 +110,8 @@ def build_parser(_: Callable[[str], str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rca {__version__}",
                         help=_("show program's version number and exit"))
+    parser.add_argument("--lang", dest="global_lang", metavar="LANG",
+                        help=_("message and report language: zh-CN or en"))
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help=_("log more detail to standard error (repeat for debug)"))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

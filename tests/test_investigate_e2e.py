@@ -320,3 +320,10 @@ def test_journald_copy_not_cited_twice(capsys):
     evidence = report["transactions"][0]["evidence"]
     messages = [item["message"] for item in evidence]
     assert len(messages) == len(set(messages))
+
+
+def test_lang_before_command(capsys):
+    code = main(["--lang", "zh-CN", "investigate", str(INCIDENT)])
+
+    assert code == 0
+    assert "根因" in capsys.readouterr().out
