@@ -107,3 +107,25 @@ def test_line_parses_with_installer_pipeline(loki: ModuleType) -> None:
     assert captured is not None
     assert captured["_tmp.level"] == "WARN"
     assert line.endswith(' txn=run-0101 exit=1 msg="retry \\"later\\""')
+
+
+def test_handler_pushes_to_loopback_loki(loki: ModuleType) -> None:
+    from rca.testing.loki_server import FakeLoki
+
+    with FakeLoki() as server:
+        handler = loki.make_loki_handler(node="build-ubuntu-01", url=server.url)
+        logger = logging.getLogger("test.loki.push")
+        logger.propagate = False
+        logger.addHandler(handler)
+        try:
+            loki.run_logger(logger, "run-0042").error("go install failed", extra={"exit": 1})
+        finally:
+            logger.removeHandler(handler)
+
+    assert ("POST", "/loki/api/v1/push") in server.requests
+    (stream,) = server.streams
+    assert stream.labels["host"] == "build-ubuntu-01"
+    assert stream.labels["transaction_id"] == "run-0042"
+    line = stream.values[0][1]
+    assert " ERROR txn=run-0042 exit=1 " in line
+    assert stream.values[0][0].isdigit()
