@@ -61,14 +61,16 @@ def open_log(path: Path) -> tuple[Stream, bool]:
 class Block:
     """Whole lines of a file: ``data[1:end]``, where ``data[0]`` is a ``\\n`` sentinel.
 
-    `offset` is the file offset (after decompression) of ``data[1]`` and `line`
-    the 1-based number of the line starting there.
+    `offset` is the file offset (after decompression) of ``data[1]``, `line`
+    the 1-based number of the line starting there and `newlines` the number of
+    ``\\n`` in ``data[1:end]``, counted once when the block is cut.
     """
 
     data: bytes
     end: int
     offset: int
     line: int
+    newlines: int
 
 
 Cutter = Callable[[bytes, int], int]
@@ -113,13 +115,13 @@ def iter_blocks(stream: Stream, cutter: Cutter = cut_at_line,
         if cut <= 1:
             carry = data[1:]
             continue
-        block = Block(data, cut, offset, line)
-        yield block
+        newlines = data.count(b"\n", 1, cut)
+        yield Block(data, cut, offset, line, newlines)
         offset += cut - 1
-        line += data.count(b"\n", 1, cut)
+        line += newlines
         carry = data[cut:]
     if carry:
-        yield Block(b"\n" + carry, len(carry) + 1, offset, line)
+        yield Block(b"\n" + carry, len(carry) + 1, offset, line, carry.count(b"\n"))
 
 
 def count_lines(block: Block) -> int:
@@ -129,7 +131,7 @@ def count_lines(block: Block) -> int:
     which a zeroed end of file leaves.
     """
     data = block.data
-    count = data.count(b"\n", 1, block.end)
+    count = block.newlines
     if data[block.end - 1] != 0x0A:
         last = data.rfind(b"\n", 0, block.end) + 1
         if data[last:block.end].lstrip(b"\x00"):
