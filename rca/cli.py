@@ -371,8 +371,10 @@ def run_kb(args: argparse.Namespace, lang: str) -> int:
         return kbcli.explain(Path(args.path), kb_paths, out, lang, read_events=read_events)
     if args.kb_action == "hits":
         return _run_kb_hits(args, kb_paths, lang)
-    return kbcli.unknowns([Path(path) for path in args.paths], kb_paths, out, lang,
-                          read_events=read_events)
+    # A folder stands for every file below it, so a whole incident's saved
+    # outputs can be grouped in one call.
+    files = [file for path in args.paths for file in sorted(_walk_files(Path(path)))]
+    return kbcli.unknowns(files, kb_paths, out, lang, read_events=read_events)
 
 
 def _run_kb_hits(args: argparse.Namespace, kb_paths: list[Path] | None, lang: str) -> int:

@@ -327,3 +327,15 @@ def test_lang_before_command(capsys):
 
     assert code == 0
     assert "根因" in capsys.readouterr().out
+
+
+def test_kb_unknowns_reads_folder(tmp_path, capsys):
+    (tmp_path / "a.log").write_text("cgo: gcc: error: unrecognized command-line option -marm\n")
+    (tmp_path / "b.log").write_text("cgo: gcc: error: unrecognized command-line option -mthumb\n")
+
+    code = main(["kb", "unknowns", str(tmp_path), "--lang", "en"])
+    output = capsys.readouterr()
+
+    assert code == 0
+    assert "is a folder" not in output.err
+    assert "unrecognized command-line option" in output.out
