@@ -270,3 +270,16 @@ def test_audit_fields_fill_fix_values():
     assert diagnosis.cause == "perm.selinux_avc"
     assert diagnosis.values["path"] == "/opt/tools/bin/dlv"
     assert diagnosis.values["permission"] == "write"
+
+
+def test_dns_host_taken_from_url_when_message_lacks_it():
+    from rca.testing.events import make_event
+
+    error = make_event("urlopen error [Errno -3] Temporary failure in name resolution "
+                       "while fetching https://mirror.internal.example/pkg/index.json",
+                       level=Level.ERROR)
+
+    diagnosis = diagnose_excerpt([error], load_knowledge_base())
+
+    assert diagnosis.cause == "network.dns"
+    assert diagnosis.values["host"] == "mirror.internal.example"
