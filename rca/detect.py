@@ -7,8 +7,8 @@ next to a run that succeeded is not a failure.
 
 The first error is the earliest causal event. Every own error is a candidate. A
 context error is a candidate too when the knowledge base recognizes it as a cause
-(an AVC denial, an OOM kill, a failed unit) and it happened on one of the run's
-nodes no more than the causal lead before the run's first own error. That is how
+(an AVC denial, an OOM kill, a failed unit). It must also have happened on one of
+the run's nodes, no more than the causal lead before the run's first own error. That is how
 an AVC denial logged a few milliseconds before the installer's "permission
 denied" becomes the first error, with the installer's line as its symptom.
 """
@@ -35,7 +35,7 @@ def detect(transactions: Iterable[Transaction], *,
     """Set `failed`, `first_error` and `symptoms` on each transaction, in place.
 
     `clock_uncertainty` gives, per node, how many seconds its corrected clock may
-    still be off; errors on other nodes closer than that to the first error are
+    still be off. Errors on other nodes closer than that to the first error are
     listed in `Transaction.ambiguous_order`.
     """
     recognizes = is_causal or (lambda event: True)

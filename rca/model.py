@@ -19,7 +19,7 @@ from typing import Any
 
 
 class SourceKind(StrEnum):
-    """Which kind of log an event came from."""
+    """The kind of log an event came from."""
 
     INSTALLER = "installer"
     AUDIT = "audit"
@@ -73,7 +73,7 @@ _LEVEL_WORDS: dict[str, Level] = {
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where the raw record of an event can be found again.
+    """The location of an event's raw record, for finding it again.
 
     For files, `path` and the 1-based `line` (the first line of a multi-line
     record). For remote stores, `path` is a locator such as ``es://INDEX/_id`` or
@@ -132,7 +132,7 @@ class Event:
                 self.sequence, self.origin.path)
 
     def isotime(self) -> str:
-        """The timestamp as ISO-8601 UTC with milliseconds, or an empty string."""
+        """Return the timestamp as ISO-8601 UTC with milliseconds, or an empty string."""
         return format_timestamp(self.timestamp)
 
 
@@ -193,7 +193,7 @@ class Diagnosis:
 
     `cause` is a stable cause id (``network.timeout``) or ``unknown``.
     `decided_by` is ``rule:<rule name>``, ``classifier`` or ``none``.
-    `values` holds the named values taken from the evidence (a path, an SELinux
+    `values` contains the named values taken from the evidence (a path, an SELinux
     context, a Go version); titles and fixes are rendered from them per language.
     `remedy` is ``auto`` when the fix is safe to automate, ``manual`` otherwise.
     """
@@ -220,8 +220,8 @@ class Transaction:
     """One install run: the events carrying its id plus same-node context events.
 
     `events` is sorted by `Event.sort_key`. `first_error` is the earliest causal
-    event, which may be a context event (an AVC denial) rather than one of the
-    installer's own lines; `symptoms` are the later error events.
+    event. It may be a context event (an AVC denial) rather than one of the
+    installer's own lines. `symptoms` are the later error events.
     """
 
     id: str
@@ -245,7 +245,7 @@ class Transaction:
 class Investigation:
     """Everything one `rca investigate` run found, ready to render.
 
-    `transactions` holds failed and successful runs, failed first in time order.
+    `transactions` contains failed and successful runs, failed first in time order.
     `unassigned_events` counts events that joined no transaction (no id and
     outside every run's window); it is None when the source did not count them.
     `warnings` are shown at the top of the report (partial results from a

@@ -54,7 +54,7 @@ class ElasticsearchSettings:
 
 @dataclass(slots=True)
 class KibanaSettings:
-    """Where report links point: Kibana's base URL, space and data view id."""
+    """The target of report links: Kibana's base URL, space and data view id."""
 
     url: str = ""
     space: str = ""
@@ -78,7 +78,7 @@ class Settings:
     kibana: KibanaSettings = field(default_factory=KibanaSettings)
 
     def zone_for(self, node: str) -> ZoneInfo:
-        """The time zone for zone-less timestamps logged on `node`."""
+        """Return the time zone for zone-less timestamps logged on `node`."""
         return _zone(self.node_timezones.get(node, self.timezone))
 
 
