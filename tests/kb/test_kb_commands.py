@@ -68,7 +68,7 @@ def test_check_passes_on_shipped_rules() -> None:
     status, output = _run("check", None)
 
     assert status == 0
-    assert output.startswith("5 rule files, ")
+    assert output.startswith("no problems (rule files: 5, ")
 
 
 def test_check_lists_every_problem(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_check_lists_every_problem(tmp_path: Path) -> None:
     assert status == 1
     assert f"{bad}:2:22: error: unknown source kind 'box'" in output
     assert f"{bad}:5:12: error: the string starting here" in output
-    assert output.rstrip().endswith("2 problems in 1 rule files.")
+    assert output.rstrip().endswith("problems found: 2 (rule files read: 1).")
 
 
 def test_check_in_chinese(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_test_passes(rules: list[Path]) -> None:
     status, output = _run("test", rules)
 
     assert status == 0
-    assert output.strip() == "10 examples: all pass."
+    assert output.strip() == "examples: 10, all pass."
 
 
 def test_test_reports_failing_example(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_evaluate_scores_and_confusions(tmp_path: Path, rules: list[Path]) -> No
 def test_evaluate_counts_rules_on_successful_runs(tmp_path: Path, rules: list[Path]) -> None:
     _, output = _run("evaluate", _corpus(tmp_path), rules)
 
-    assert "rules that fire on 1 successful runs:" in output
+    assert "rules that fire on successful runs (runs: 1):" in output
     assert "net.sample/lookup: 1" in output
 
 
@@ -168,7 +168,7 @@ def test_unknowns_suggests_rule_that_parses(tmp_path: Path) -> None:
     status, output = _run("unknowns", files, None)
 
     assert status == 0
-    assert "3 of 3 files have no cause; 1 groups of first errors:" in output
+    assert "files without a cause: 3 of 3; groups of first errors: 1" in output
     skeleton = output[output.index("cause area.name"):].split("\n}\n")[0] + "\n}\n"
     assert parse_rule_file(skeleton, "draft.rca").problems == []
 
@@ -180,4 +180,4 @@ def test_unknowns_with_nothing_unknown(tmp_path: Path, rules: list[Path]) -> Non
     status, output = _run("unknowns", [path], rules)
 
     assert status == 0
-    assert output.strip() == "1 files: every first error has a cause."
+    assert output.strip() == "every first error has a cause (files: 1)."
