@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rca.kb import KnowledgeBase
     from rca.model import Diagnosis, Event, Investigation
     from rca.settings import Settings
+    from rca.sources.files import LogFile
 
 log = logging.getLogger("rca")
 
@@ -264,31 +265,35 @@ def run_investigate(args: argparse.Namespace, lang: str) -> int:
 
 
 def _should_stream(sources: Sequence[str], threshold_mb: float) -> bool:
-    """Stream when the local files add up to more than `threshold_mb` megabytes.
+    """Decide whether the local files add up to more than `threshold_mb` megabytes.
 
     Small incidents are read in full, which gives complete line accounting and
-    full timelines for successful runs too; large ones are streamed so memory
-    stays bounded. Elasticsearch sources are never streamed: the server filters.
+    full timelines for successful runs too. Large ones are streamed so memory
+    stays bounded. Elasticsearch sources are never streamed, because the server
+    does the filtering.
     """
+    from rca.pipeline import ES_SCHEMES
+
+    if any(source.startswith(ES_SCHEMES) for source in sources):
+        return False
     limit = threshold_mb * 1024 * 1024
     total = 0
-    for source in sources:
-        if source.startswith(("es://", "es+https://", "http://", "https://")):
-            return False
-        for path in _walk_files(Path(source)):
-            try:
-                total += path.stat().st_size
-            except OSError:
-                continue
-            if total > limit:
-                return True
+    for log_file in _log_files(sources):
+        try:
+            total += log_file.path.stat().st_size
+        except OSError:
+            continue
+        if total > limit:
+            return True
     return False
 
 
-def _walk_files(root: Path) -> Sequence[Path]:
-    if root.is_file():
-        return [root]
-    return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]
+def _log_files(sources: Sequence[str]) -> list[LogFile]:
+    """List the readable log files under `sources` as the files source finds them."""
+    from rca.sources.files import find_files
+
+    return [log_file for log_file in find_files([Path(source) for source in sources])
+            if log_file.skipped is None]
 
 
 def _explain_nothing_found(result: Investigation, args: argparse.Namespace, lang: str) -> None:
@@ -373,7 +378,7 @@ def run_kb(args: argparse.Namespace, lang: str) -> int:
         return _run_kb_hits(args, kb_paths, lang)
     # A folder stands for every file below it, so a whole incident's saved
     # outputs can be grouped in one call.
-    files = [file for path in args.paths for file in sorted(_walk_files(Path(path)))]
+    files = [log_file.path for log_file in _log_files(args.paths)]
     return kbcli.unknowns(files, kb_paths, out, lang, read_events=read_events)
 
 

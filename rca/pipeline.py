@@ -47,7 +47,7 @@ def investigate(sources: Sequence[str], settings: Settings, kb: KnowledgeBase,
     skew = estimate_offsets(collect_bounds(events), settings.clock_offsets)
     apply_clock_offsets(events, skew.offsets())
     warnings.extend(skew.warnings)
-    events = [event for event in events if _in_range(event, query)]
+    events = [event for event in events if in_range(event, query)]
 
     alignment = align(events, margin=settings.margin)
     transactions = alignment.transactions
@@ -58,7 +58,7 @@ def investigate(sources: Sequence[str], settings: Settings, kb: KnowledgeBase,
            causal_lead=settings.causal_lead,
            clock_uncertainty={node: estimate.uncertainty
                               for node, estimate in skew.estimates.items()})
-    _diagnose_failed(transactions, kb)
+    diagnose_failed(transactions, kb)
 
     transactions.sort(key=lambda txn: (not txn.failed, txn.start is None, txn.start or 0.0,
                                        txn.id))
@@ -75,7 +75,7 @@ def investigate(sources: Sequence[str], settings: Settings, kb: KnowledgeBase,
     )
 
 
-def _diagnose_failed(transactions: list[Transaction], kb: KnowledgeBase) -> None:
+def diagnose_failed(transactions: list[Transaction], kb: KnowledgeBase) -> None:
     from rca.diagnose import diagnose_transaction
 
     for txn in transactions:
@@ -144,7 +144,7 @@ def _read_elasticsearch(url: str, settings: Settings,
     return events, warnings
 
 
-def _in_range(event: Event, query: Query) -> bool:
+def in_range(event: Event, query: Query) -> bool:
     if event.timestamp is None:
         return True
     if query.since is not None and event.timestamp < query.since:

@@ -1,6 +1,6 @@
 """Language choice, translators, locale formatting and the completeness of the zh-CN catalog."""
 
-# ruff: noqa: RUF001  # Chinese text uses full-width punctuation on purpose
+# Chinese text uses full-width punctuation on purpose
 
 from __future__ import annotations
 

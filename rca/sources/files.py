@@ -132,7 +132,7 @@ class _Stream(Protocol):
     def close(self) -> None: ...
 
 
-def _decompressor(magic: bytes) -> Callable[[Path | io.BytesIO], _Stream] | None:
+def find_decompressor(magic: bytes) -> Callable[[Path | io.BytesIO], _Stream] | None:
     """Return the reader for a compressed file or buffer with these magic bytes, or None."""
     if magic.startswith(b"\x1f\x8b"):
         return _open_gzip
@@ -187,7 +187,7 @@ class LogFile:
     skipped: str | None = None
 
 
-class _Unreadable(Exception):
+class UnreadableFile(Exception):
     """A file that is skipped; the message is the English reason, a catalog message id."""
 
 
@@ -280,7 +280,7 @@ def iter_file_events(
     try:
         mtime = log_file.path.stat().st_mtime
     except OSError as error:
-        stats.skipped = _reason(error, translate)
+        stats.skipped = unreadable_reason(error, translate)
         logger.warning("cannot read %s: %s", log_file.display, error)
         return
     state = state or _ReadState()
@@ -409,8 +409,8 @@ class _StreamReader:
         """Open the stream with `opener` and parse it; `name` is the file name for sniffing."""
         try:
             stream = opener()
-        except (_Unreadable, OSError) as error:
-            self._stats.skipped = _reason(error, self._)
+        except (UnreadableFile, OSError) as error:
+            self._stats.skipped = unreadable_reason(error, self._)
             logger.warning("cannot read %s: %s", self._context.path, error)
             return
         with contextlib.closing(stream):
@@ -434,7 +434,7 @@ class _StreamReader:
         """Return the format of the first lines, or None (and a skip reason) for binary data."""
         chosen = self._format or detect_format(name, [_decode(line.data) for line in sample])
         if chosen != _EXPORT_FORMAT:
-            reason = _binary_reason(b"".join(line.data for line in sample), self._)
+            reason = binary_reason(b"".join(line.data for line in sample), self._)
             if not sample and self._damage.nul_bytes:
                 # A file of nothing but NUL bytes (a zeroed file) has no text to read.
                 size = min(self._damage.nul_bytes, SAMPLE_BYTES)
@@ -565,7 +565,7 @@ def _decode_checked(raw: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", "replace"), False
 
 
-def _binary_reason(sample: bytes, translate: i18n.Translator) -> str | None:
+def binary_reason(sample: bytes, translate: i18n.Translator) -> str | None:
     """Return why the first block looks binary, or None for text."""
     head = sample[:SAMPLE_BYTES]
     if not head:
@@ -582,30 +582,30 @@ def _binary_reason(sample: bytes, translate: i18n.Translator) -> str | None:
 def _open_path(path: Path) -> _Stream:
     with path.open("rb") as probe:
         magic = probe.read(8)
-    _check_supported(magic)
-    decompressor = _decompressor(magic)
+    check_supported(magic)
+    decompressor = find_decompressor(magic)
     # A decompressor given the path owns the file and closes it.
     return path.open("rb") if decompressor is None else decompressor(path)
 
 
 def _open_bytes(data: bytes) -> _Stream:
-    _check_supported(data[:8])
-    decompressor = _decompressor(data[:8])
+    check_supported(data[:8])
+    decompressor = find_decompressor(data[:8])
     stream = io.BytesIO(data)
     return stream if decompressor is None else decompressor(stream)
 
 
-def _check_supported(magic: bytes) -> None:
+def check_supported(magic: bytes) -> None:
     for prefix, reason in _UNSUPPORTED_MAGIC:
         if magic.startswith(prefix):
-            raise _Unreadable(reason)
+            raise UnreadableFile(reason)
 
 
-def _reason(error: BaseException, translate: i18n.Translator) -> str:
+def unreadable_reason(error: BaseException, translate: i18n.Translator) -> str:
     """Return the skip reason for an error: a catalog message, else the system's text."""
     if isinstance(error, PermissionError):
         return translate(_PERMISSION_DENIED)
-    if isinstance(error, _Unreadable):
+    if isinstance(error, UnreadableFile):
         return translate(str(error))
     if isinstance(error, OSError) and error.strerror:
         return error.strerror[:1].lower() + error.strerror[1:]
@@ -687,7 +687,7 @@ class _Walker:
                 entries = sorted((entry for entry in scan if not entry.name.startswith(".")),
                                  key=lambda entry: entry.name)
         except OSError as error:
-            reason = self._(_CANNOT_LIST) % {"reason": _reason(error, self._)}
+            reason = self._(_CANNOT_LIST) % {"reason": unreadable_reason(error, self._)}
             yield LogFile(folder, display, skipped=reason)
             return []
         return entries

@@ -197,7 +197,7 @@ def _size(log_file: LogFile) -> int:
 def _investigate(scans: list[FileScan], sources: Sequence[str], settings: Settings,
                  kb: KnowledgeBase, query: Query, file_settings: FileSettings, pool: _Pool,
                  progress: ScanProgress, report: StreamingReport) -> Investigation:
-    from rca.pipeline import _diagnose_failed, _in_range
+    from rca.pipeline import diagnose_failed, in_range
 
     # Phase-1 events are copies: full-mode files give their events to phase 2 as well,
     # and clock offsets must be applied to each event object once.
@@ -210,7 +210,7 @@ def _investigate(scans: list[FileScan], sources: Sequence[str], settings: Settin
     offsets = skew.offsets()
     spans = _own_spans(scanned)
     apply_clock_offsets(scanned, offsets)
-    scanned = [event for event in scanned if _in_range(event, query)]
+    scanned = [event for event in scanned if in_range(event, query)]
 
     def is_causal(event: Event) -> bool:
         return bool(kb.match(event, 0, [event]))
@@ -229,13 +229,13 @@ def _investigate(scans: list[FileScan], sources: Sequence[str], settings: Settin
     events = _read_windows(scans, windows, failed_ids, file_settings, pool, progress, report)
     read = time.perf_counter()
     apply_clock_offsets(events, offsets)
-    events = [event for event in events if _in_range(event, query)]
+    events = [event for event in events if in_range(event, query)]
     failed = [txn for txn in align(events, margin=settings.margin).transactions
               if txn.id in failed_ids]
     detect(failed, is_causal=is_causal, causal_lead=settings.causal_lead,
            clock_uncertainty=uncertainty)
     detected = time.perf_counter()
-    _diagnose_failed(failed, kb)
+    diagnose_failed(failed, kb)
     logger.debug("windows read in %.2f s, runs aligned and detected in %.2f s, "
                  "diagnosed in %.2f s", read - started, detected - read,
                  time.perf_counter() - detected)

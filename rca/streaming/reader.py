@@ -20,7 +20,7 @@ from typing import Protocol
 
 # NOTE: these helpers are private to the files source; they are imported rather
 # than copied so that skip reasons and supported compressions stay identical.
-from rca.sources.files import _check_supported, _decompressor
+from rca.sources.files import check_supported, find_decompressor
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ def open_log(path: Path) -> tuple[Stream, bool]:
     """
     with path.open("rb") as probe:
         magic = probe.read(8)
-    _check_supported(magic)
-    decompressor = _decompressor(magic)
+    check_supported(magic)
+    decompressor = find_decompressor(magic)
     if decompressor is None:
         return path.open("rb"), False
     stream: Stream = decompressor(path)  # type: ignore[assignment]

@@ -51,10 +51,10 @@ from rca.sources.files import (
     SAMPLE_LINES,
     FileSettings,
     LogFile,
-    _binary_reason,
-    _reason,
-    _Unreadable,
+    UnreadableFile,
+    binary_reason,
     iter_file_events,
+    unreadable_reason,
 )
 from rca.streaming import probes
 from rca.streaming.patterns import JOURNAL_TRANSACTION_MARKERS, ROUTINE_BLOCK_RE
@@ -158,8 +158,8 @@ def scan_file(task: ScanTask) -> FileScan:
     try:
         result.reference_time = log_file.path.stat().st_mtime
         stream, result.compressed = open_log(log_file.path)
-    except (OSError, _Unreadable) as error:
-        stats.skipped = _reason(error, translate)
+    except (OSError, UnreadableFile) as error:
+        stats.skipped = unreadable_reason(error, translate)
         logger.warning("cannot read %s: %s", log_file.display, error)
         return result
     try:
@@ -197,7 +197,7 @@ def _choose_format(sample: list[bytes], log_file: LogFile, settings: FileSetting
     chosen = settings.format or detect_format(log_file.path.name,
                                               [probes.decode_line(raw) for raw in sample])
     if chosen != _EXPORT_FORMAT:
-        reason = _binary_reason(b"".join(sample), translate)
+        reason = binary_reason(b"".join(sample), translate)
         if reason is not None:
             stats.skipped = reason
             return None
