@@ -56,8 +56,8 @@ def apply_clock_offsets(events: Iterable[Event], offsets: Mapping[str, float]) -
 def align(events: Iterable[Event], *, margin: float = DEFAULT_MARGIN) -> Alignment:
     """Build transactions from `events` and join same-node context events by window.
 
-    Transactions come back ordered by their start time (runs without any
-    timestamp last, by id); each transaction's events are sorted by
+    Transactions come back ordered by their start time, with runs without any
+    timestamp last, by id. Each transaction's events are sorted by
     `Event.sort_key`, which breaks timestamp ties by origin order.
     """
     by_id: dict[str, list[Event]] = defaultdict(list)

@@ -3,7 +3,7 @@
 The CLI prints the message of any `RcaError` without a traceback and exits 1.
 A message given with keyword parameters is a template marked with `N_` for the
 catalog (``raise SourceError(N_("%(path)s: not found"), path=p)``), so the CLI
-can print it in the reader's language; ``str(error)`` is always English.
+can print it in the reader's language. ``str(error)`` is always English.
 """
 
 from __future__ import annotations

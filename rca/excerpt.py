@@ -3,7 +3,7 @@
 An excerpt is whatever a user pasted or saved: `go install` output, an apt run,
 a few audit records, `journalctl` or `systemctl status` output. Its format is
 detected like a file's in an incident folder, so audit records are decoded into
-their fields; lines of no known format become tool-output events.
+their fields. Lines of no known format become tool-output events.
 """
 
 from __future__ import annotations

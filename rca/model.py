@@ -125,7 +125,7 @@ class Event:
         """Order by time, then by origin order. Events without a time sort first.
 
         Sources number events in one sequence across all their files or pages, so
-        `sequence` alone breaks ties; the path only separates sources that were
+        `sequence` alone breaks ties. The path only separates sources that were
         numbered independently.
         """
         return (self.timestamp if self.timestamp is not None else float("-inf"),
@@ -194,7 +194,7 @@ class Diagnosis:
     `cause` is a stable cause id (``network.timeout``) or ``unknown``.
     `decided_by` is ``rule:<rule name>``, ``classifier`` or ``none``.
     `values` contains the named values taken from the evidence (a path, an SELinux
-    context, a Go version); titles and fixes are rendered from them per language.
+    context, a Go version). Titles and fixes are rendered from them per language.
     `remedy` is ``auto`` when the fix is safe to automate, ``manual`` otherwise.
     """
 

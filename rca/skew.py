@@ -1,8 +1,8 @@
 """Estimate each node's clock offset from events whose order is known.
 
 Node clocks drift. When a run spans two nodes, some pairs of events must have
-happened in a known order whatever the clocks showed: a dispatch on node A
-(``step=dispatch target=B``) precedes the first record of the same run on B, and
+happened in a known order whatever the clocks showed. A dispatch on node A
+(``step=dispatch target=B``) precedes the first record of the same run on B.
 B's last record of the run precedes A's ``step=collect source=B`` record.
 
 With ``offset(X)`` the amount node X's clock runs ahead, each ordered pair

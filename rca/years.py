@@ -8,8 +8,8 @@ from version control gives the file the time of the copy instead. A copy made a
 year later then puts every record a year off.
 
 The modification time is trusted when the file's last record lies at most
-`MTIME_SLACK_SECONDS` before it (and not after it): then the file was last
-written when it says. Otherwise the file's records are compared with the records
+`MTIME_SLACK_SECONDS` before it (and not after it), because then the file was
+last written at that time. Otherwise the file's records are compared with the records
 of the same node that carry a full date (installer lines, journal entries,
 audit records), or, when the node has none, with every dated record read. The
 file's years are shifted by the whole number of years that brings its records

@@ -253,7 +253,7 @@ def negation(term: Node) -> Node:
 
 @dataclass(frozen=True, slots=True)
 class EsFields:
-    """How the searched indices map the message.
+    """The mapping of the message field in the searched indices.
 
     `message_keyword` names a ``keyword`` or ``wildcard`` field that contains the
     whole message, such as a ``message.wildcard`` multi-field. With it,

@@ -18,7 +18,7 @@ An ``or`` of positive line tests becomes one ``|~`` alternation; an ``or`` of
 label tests becomes a label filter expression (``| host="a" or unit=~"x.*"``).
 These cannot be compiled and raise `LogqlCompileError`:
 
-* an ``or`` that mixes line and label tests, or that holds a negated line test
+* an ``or`` that mixes line and label tests, or that contains a negated line test
   or an ``and`` of line tests (RE2 has no look-around to say "contains A and
   B in any order, possibly overlapping");
 * tests on fields that are not labels: ``kind``, ``level``, ``type`` and

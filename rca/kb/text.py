@@ -26,9 +26,9 @@ def placeholders(template: str) -> list[str]:
 def fill(template: str, values: Mapping[str, str], *, shell: bool = False) -> str:
     """Replace ``{name}`` by its value from the evidence.
 
-    ``{name|text}`` gives the text to use when the evidence has no value; without
+    ``{name|text}`` gives the text to use when the evidence has no value. Without
     one, a missing value becomes ``<name>`` in prose and ``NAME`` in a command,
-    where ``<name>`` would be a shell redirection. ``{{`` and ``}}`` stand for
+    because ``<name>`` would be a shell redirection there. ``{{`` and ``}}`` stand for
     literal braces. With `shell`, values are quoted with `shlex.quote`.
     """
 

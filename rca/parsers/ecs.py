@@ -170,7 +170,7 @@ def _flatten_into(value: Any, prefix: str, flat: dict[str, Any]) -> None:
 
 
 def source_kind(flat: Mapping[str, Any]) -> SourceKind:
-    """The kind of log a flattened document came from; installer when nothing else fits."""
+    """Return the kind of log a flattened document came from, installer when nothing else fits."""
     datasets = {_text(flat.get(name)) for name in DATASET_FIELDS} - {""}
     path = _text(flat.get("log.file.path"))
     if (_text(flat.get("event.module")) in AUDIT_MODULES or datasets & set(AUDIT_DATASETS)

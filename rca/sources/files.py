@@ -88,7 +88,7 @@ _NOT_A_LOG = N_("not a log file (%(suffix)s); name it on the command line to rea
 
 # Documents and pictures that people leave next to the logs of an incident (notes,
 # spreadsheets, screenshots). They are skipped when a folder is walked, because a
-# note quoting "permission denied" would otherwise become an event; a file named
+# note quoting "permission denied" would otherwise become an event. A file named
 # on the command line is always read.
 _NOT_LOG_SUFFIXES = frozenset({
     ".md", ".rst", ".tsv", ".csv", ".html", ".htm", ".pdf", ".doc", ".docx", ".xlsx",

@@ -41,7 +41,7 @@ class Stream(Protocol):
 
 
 def open_log(path: Path) -> tuple[Stream, bool]:
-    """Open `path` for reading, decompressing it when its magic bytes say so.
+    """Open `path` for reading, decompressing it when its magic bytes show a compressed format.
 
     Returns the stream and whether it decompresses. Raises OSError when the file
     cannot be opened and the files source's unreadable-file error for an

@@ -1054,7 +1054,7 @@ _AGGREGATIONS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any],
 
 @dataclass(slots=True)
 class ShardReport:
-    """The ``_shards`` section of a response."""
+    """Shard counts for the ``_shards`` section of a response."""
 
     total: int = 0
     failed_shards: list[tuple[str, int]] = field(default_factory=list)

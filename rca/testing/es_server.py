@@ -10,7 +10,7 @@ refresh. The query semantics are in `rca.testing.es_dsl`.
 
 Every response carries ``X-Elastic-Product: Elasticsearch``, and a request
 sent in compatibility mode (``compatible-with=9`` in ``Accept`` or
-``Content-Type``, as the v9 client does) gets its answer in the same media type.
+``Content-Type``, as the v9 client does) gets its response in the same media type.
 
 Tests can load documents straight into memory (`add_documents`), make requests
 fail (`inject_error`, `failing_shards`, `time_out_searches`, `require_api_key`,

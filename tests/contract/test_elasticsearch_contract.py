@@ -5,8 +5,8 @@ cluster when ``RCA_ES_URL`` names one, such as ``http://127.0.0.1:9200``.
 Credentials come from ``RCA_ES_API_KEY``, or from ``RCA_ES_USERNAME`` and
 ``RCA_ES_PASSWORD``, and a CA file from ``RCA_ES_CA_CERTS``. Each run creates its own index
 ``rca-contract-<random>`` and deletes it afterwards, so use a disposable
-cluster. Agreement on both proves that the fake answers like Elasticsearch
-for the requests the source sends.
+cluster. Agreement on both shows that the fake responds like Elasticsearch
+to the requests the source sends.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Contract tests against a real Loki, run only when RCA_LOKI_URL is set.
 
-The same tests run against the loopback stand-in, so both answer the same
-shapes: a pushed installer record comes back from ``query_range`` with its labels.
+The same tests run against the loopback stand-in, so both must return the same
+shapes. A pushed installer record comes back from ``query_range`` with its labels.
 """
 
 from __future__ import annotations
